@@ -1,0 +1,165 @@
+//! Publica's kernel: what every block shares — configuration, the database on SQLite or
+//! PostgreSQL, errors, organisations and API keys, staff sessions, the audit log, the job queue,
+//! signing keys, the web shell with its translations, metrics and API documentation.
+//!
+//! A block (notify, registry, …) implements [`Block`] and receives a [`Kernel`], the handle to
+//! all of the above.
+
+pub mod api;
+pub mod audit;
+pub mod block;
+pub mod demo;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod jobs;
+pub mod keys;
+pub mod orgs;
+pub mod sessions;
+pub mod web;
+
+use std::sync::{Arc, RwLock};
+
+pub use axum;
+pub use utoipa;
+
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::db::{BlockMigrations, Db, MigrationStatus, Tx};
+use crate::error::Result;
+use crate::keys::Keyring;
+
+/// A building block of Publica: its tables, routes, API description, jobs and demo data.
+#[async_trait::async_trait]
+pub trait Block: Send + Sync + 'static {
+    /// Lowercase name: the prefix of its tables, its API keys' scope, its OpenAPI file name.
+    fn name(&self) -> &'static str;
+    fn migrations(&self) -> BlockMigrations;
+    /// JSON API routes (authenticated by API keys or tokens; no CSRF).
+    fn api_routes(&self, kernel: &Kernel) -> axum::Router;
+    /// HTML pages (cookie sessions; CSRF-checked).
+    fn page_routes(&self, kernel: &Kernel) -> axum::Router;
+    fn openapi(&self) -> utoipa::openapi::OpenApi;
+    fn job_handlers(&self, kernel: &Kernel) -> Vec<Arc<dyn jobs::JobHandler>>;
+    /// Seed demo data idempotently; return what goes under this block's key in
+    /// `demo-credentials.json`.
+    async fn seed_demo(&self, kernel: &Kernel) -> Result<serde_json::Value>;
+}
+
+/// The handle every block holds: cheap to clone.
+#[derive(Clone)]
+pub struct Kernel {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    db: Db,
+    keys: Keyring,
+    i18n: i18n::I18n,
+    blocks: Vec<&'static str>,
+    migrations: Vec<BlockMigrations>,
+    csrf_key: [u8; 32],
+    demo: RwLock<Option<serde_json::Value>>,
+    job_wake: Arc<tokio::sync::Notify>,
+}
+
+impl Kernel {
+    /// Connect, run every block's migrations and open the keyring.
+    pub async fn open(config: Config, blocks: &[&dyn Block]) -> Result<Kernel> {
+        let db = Db::connect(&config).await?;
+        let migrations: Vec<BlockMigrations> = blocks.iter().map(|b| b.migrations()).collect();
+        for m in &migrations {
+            m.run(&db).await?;
+        }
+        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
+    }
+
+    /// Connect without migrating (for commands that only read, such as `audit verify`).
+    pub async fn open_existing(config: Config, blocks: &[&dyn Block]) -> Result<Kernel> {
+        let db = Db::connect(&config).await?;
+        let migrations = blocks.iter().map(|b| b.migrations()).collect();
+        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
+    }
+
+    async fn open_migrated(config: Config, db: Db, blocks: Vec<&'static str>, migrations: Vec<BlockMigrations>) -> Result<Kernel> {
+        let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data)
+            .map_err(error::Error::internal)?;
+        let csrf_key = master.derive("publica-csrf-v1");
+        let keys = Keyring::open(&db, master).await?;
+        Ok(Kernel {
+            inner: Arc::new(Inner {
+                config,
+                db,
+                keys,
+                i18n: i18n::I18n::load(),
+                blocks,
+                migrations,
+                csrf_key,
+                demo: RwLock::new(None),
+                job_wake: Arc::new(tokio::sync::Notify::new()),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+    pub fn keys(&self) -> &Keyring {
+        &self.inner.keys
+    }
+    pub fn i18n(&self) -> &i18n::I18n {
+        &self.inner.i18n
+    }
+    pub(crate) fn csrf_key(&self) -> &[u8; 32] {
+        &self.inner.csrf_key
+    }
+    pub fn block_names(&self) -> Vec<&'static str> {
+        self.inner.blocks.clone()
+    }
+    pub fn knows_block(&self, name: &str) -> bool {
+        self.inner.blocks.contains(&name)
+    }
+
+    /// Record an audit event inside the caller's transaction.
+    pub async fn audit(&self, tx: &mut Tx, event: audit::Event) -> Result<i64> {
+        audit::append(tx, &self.inner.keys, event).await
+    }
+
+    /// Enqueue a job inside the caller's transaction; the local worker is woken after commit.
+    pub async fn enqueue(&self, tx: &mut Tx, job: jobs::NewJob) -> Result<Option<uuid::Uuid>> {
+        let id = jobs::enqueue(tx, job, self.inner.config.jobs.max_attempts).await?;
+        self.inner.job_wake.notify_one();
+        Ok(id)
+    }
+
+    /// Wakes this process's job worker; pass it to [`jobs::Worker::new`].
+    pub fn job_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.job_wake.clone()
+    }
+
+    /// Whether every block's migrations are applied.
+    pub async fn migration_status(&self) -> Result<MigrationStatus> {
+        for m in &self.inner.migrations {
+            let status = m.status(&self.inner.db).await?;
+            if status != MigrationStatus::Current {
+                return Ok(status);
+            }
+        }
+        Ok(MigrationStatus::Current)
+    }
+
+    /// The demo credentials, when this process seeded the demo.
+    pub fn demo_credentials(&self) -> Option<serde_json::Value> {
+        self.inner.demo.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn set_demo_credentials(&self, value: serde_json::Value) {
+        *self.inner.demo.write().unwrap_or_else(|e| e.into_inner()) = Some(value);
+    }
+}

@@ -1,0 +1,78 @@
+//! CSRF protection for every HTML form. Each browser gets a random `publica_csrf` cookie; a
+//! form carries `_csrf`, the HMAC of that cookie under a key derived from the master key. An
+//! attacker can neither read the cookie nor compute the HMAC for one they planted.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use super::page::PageError;
+use crate::Kernel;
+use crate::crypto::{b64url, constant_time_eq, hmac_sha256, random_token};
+use crate::error::Error;
+
+/// The hidden form field that carries the token.
+pub const CSRF_FIELD: &str = "_csrf";
+const COOKIE: &str = "publica_csrf";
+/// Forms are small; larger bodies (uploads) carry the token in the query string instead.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+pub(crate) fn token_for(kernel: &Kernel, cookie: &str) -> String {
+    b64url(&hmac_sha256(kernel.csrf_key(), cookie.as_bytes()))
+}
+
+pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, next: Next) -> Response {
+    let jar = axum_extra::extract::CookieJar::from_headers(request.headers());
+    let existing = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
+    let https = super::is_https(&kernel, request.headers());
+    let fresh = existing.is_none().then(random_token);
+    let cookie_value = existing.clone().or_else(|| fresh.clone()).unwrap_or_default();
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let (parts, body) = request.into_parts();
+        let bytes = match to_bytes(body, FORM_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => return reject(&kernel, "the form is too large").into_response(),
+        };
+        let from_query = parts.uri.query().and_then(|q| field(q.as_bytes()));
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+        let submitted = from_query.or_else(|| if is_form { field(&bytes) } else { None });
+        let valid = match (existing, submitted) {
+            (Some(cookie), Some(token)) => constant_time_eq(token.as_bytes(), token_for(&kernel, &cookie).as_bytes()),
+            _ => false,
+        };
+        if !valid {
+            return reject(&kernel, "the form could not be verified (it may have expired); go back, reload the page and try again")
+                .into_response();
+        }
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+    let scope = super::page::PageScope {
+        kernel: kernel.clone(),
+        lang: super::page::negotiate(request.headers()),
+        csrf: token_for(&kernel, &cookie_value),
+        path: request.uri().path().to_string(),
+    };
+    let mut response = super::page::PAGE.scope(scope, next.run(request)).await;
+    if let Some(value) = fresh {
+        let cookie = Cookie::build((COOKIE, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(https).build();
+        if let Ok(v) = cookie.to_string().parse() {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+fn field(body: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
+}
+
+fn reject(_kernel: &Kernel, message: &str) -> PageError {
+    PageError(Error::Forbidden(message.into()))
+}

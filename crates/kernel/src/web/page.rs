@@ -1,0 +1,187 @@
+//! What every HTML page needs: the language, the CSRF token for its forms, who is signed in,
+//! and an error page in the same layout.
+
+use askama::Template;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+
+use crate::Kernel;
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::sessions::StaffSession;
+
+pub(crate) const LANG_COOKIE: &str = "publica_lang";
+pub(crate) const SESSION_COOKIE: &str = "publica_session";
+
+/// Per-request page facts, set by the page layer for handlers and error pages alike.
+#[derive(Clone)]
+pub(crate) struct PageScope {
+    pub kernel: Kernel,
+    pub lang: Lang,
+    pub csrf: String,
+    pub path: String,
+}
+
+tokio::task_local! {
+    pub(crate) static PAGE: PageScope;
+}
+
+/// The language of a request: the `publica_lang` cookie, else `Accept-Language`, else English.
+pub(crate) fn negotiate(headers: &HeaderMap) -> Lang {
+    CookieJar::from_headers(headers)
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .or_else(|| {
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::En)
+}
+
+/// The context every template receives as `ctx`.
+#[derive(Clone)]
+pub struct PageCtx {
+    kernel: Kernel,
+    pub lang: Lang,
+    /// The token to put in every form's `_csrf` field.
+    pub csrf: String,
+    /// The current path, so the language switch can come back here.
+    pub path: String,
+    pub staff: Option<StaffSession>,
+}
+
+impl PageCtx {
+    fn from_scope(scope: PageScope, staff: Option<StaffSession>) -> Self {
+        PageCtx { kernel: scope.kernel, lang: scope.lang, csrf: scope.csrf, path: scope.path, staff }
+    }
+
+    /// Translate a message id.
+    pub fn t(&self, id: &str) -> String {
+        self.kernel.i18n().t(self.lang, id)
+    }
+
+    /// Translate with one argument.
+    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+        self.kernel.i18n().t_args(self.lang, id, &[(name, value.to_string())])
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The languages one can switch to from here.
+    pub fn other_langs(&self) -> Vec<Lang> {
+        Lang::ALL.into_iter().filter(|l| *l != self.lang).collect()
+    }
+
+    pub fn demo(&self) -> bool {
+        self.kernel.demo_credentials().is_some()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.staff.is_some()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.staff.as_ref().is_some_and(|s| s.require("admin").is_ok())
+    }
+}
+
+impl<S> FromRequestParts<S> for PageCtx
+where
+    Kernel: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let kernel = Kernel::from_ref(state);
+        let scope = PAGE.try_with(Clone::clone).map_err(|_| PageError(Error::internal("page route outside the page layer")))?;
+        let staff = match CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE) {
+            Some(cookie) => kernel.session(cookie.value()).await?,
+            None => None,
+        };
+        Ok(PageCtx::from_scope(scope, staff))
+    }
+}
+
+/// A page that needs someone signed in: sends others to the sign-in page.
+pub struct Staff(pub PageCtx, pub StaffSession);
+
+impl<S> FromRequestParts<S> for Staff
+where
+    Kernel: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = PageCtx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match ctx.staff.clone() {
+            Some(staff) => Ok(Staff(ctx, staff)),
+            None => Err(Redirect::to("/signin").into_response()),
+        }
+    }
+}
+
+/// Render a template to a response; a rendering failure becomes an error page.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => PageError(Error::internal(e)).into_response(),
+    }
+}
+
+/// A simple page: a title and paragraphs, in the common layout.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct Page {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// An [`Error`] shown as an HTML page in the visitor's language.
+#[derive(Debug)]
+pub struct PageError(pub Error);
+
+impl<E: Into<Error>> From<E> for PageError {
+    fn from(error: E) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self.0, "internal error on a page");
+        }
+        let Ok(scope) = PAGE.try_with(Clone::clone) else {
+            return (status, self.0.to_string()).into_response();
+        };
+        let ctx = PageCtx::from_scope(scope, None);
+        let detail = match &self.0 {
+            Error::Internal(_) => ctx.t("error-internal"),
+            Error::Unavailable(_) => ctx.t("error-unavailable"),
+            other => other.to_string(),
+        };
+        let page = Page { title: ctx.t(&format!("error-title-{}", status.as_u16())), paragraphs: vec![detail], ctx };
+        (status, render(&page)).into_response()
+    }
+}
+
+pub(super) async fn not_found(headers: HeaderMap) -> Response {
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_html && PAGE.try_with(|_| ()).is_ok() {
+        return PageError(Error::not_found("this page")).into_response();
+    }
+    crate::error::ApiError(Error::not_found("this resource")).into_response()
+}
+
+pub(super) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    crate::error::ApiError(Error::internal("handler panicked")).into_response()
+}

@@ -1,0 +1,161 @@
+//! Command-line interface: `publica serve|migrate|audit|config|jobs|keys|admin`.
+
+mod admin;
+mod jobs;
+mod keys;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use publica_kernel::config::{Config, Secret};
+use publica_kernel::{Block, Kernel};
+
+#[derive(Parser, Debug)]
+#[command(name = "publica", version, about = "The digital public infrastructure of a country, in one binary.")]
+pub struct Cli {
+    /// Data directory (SQLite database, master key, demo credentials) [env: PUBLICA_DATA]
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// `postgres://…` or `sqlite://…`; default: SQLite in the data directory [env: PUBLICA_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run migrations, then serve every block over HTTP.
+    Serve {
+        /// Seed Demoland and show its credentials at /demo.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on [env: PUBLICA_LISTEN; default 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Comma-separated blocks to serve (default: all) [env: PUBLICA_BLOCKS]
+        #[arg(long, value_name = "LIST")]
+        blocks: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// The durable job queue.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
+    },
+    /// Signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Operator tasks.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check every entry, link, checkpoint and the signed head; exit 1 naming the first bad entry.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print the effective configuration, secrets redacted.
+    Show,
+}
+
+/// Every block this binary carries, in start-up order.
+pub fn blocks() -> Vec<Arc<dyn Block>> {
+    vec![Arc::new(publica_kernel::block::KernelBlock)]
+}
+
+fn block_refs(blocks: &[Arc<dyn Block>]) -> Vec<&dyn Block> {
+    blocks.iter().map(|b| b.as_ref()).collect()
+}
+
+/// The configuration from file and environment, with command-line options on top.
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let loaded = Config::load()?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut config = loaded.config;
+    if let Some(data) = &cli.data {
+        config.data = data.clone();
+    }
+    if let Some(url) = &cli.database_url {
+        config.database_url = Some(Secret::new(url.clone()));
+    }
+    Ok(config)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&cli)?;
+    let blocks = blocks();
+    match cli.command {
+        Command::Serve { demo, listen, blocks: served } => {
+            config.demo |= demo;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            if served.is_some() {
+                config.blocks = served;
+            }
+            crate::serve::serve(config, blocks).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            crate::serve::init_logging(&config);
+            Kernel::open(config, &block_refs(&blocks)).await.context("migration failed")?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let kernel = open_existing(config, &blocks).await?;
+            match publica_kernel::audit::verify(kernel.db(), kernel.keys()).await? {
+                Ok(v) => {
+                    println!("audit log intact: {} entries, {} signed checkpoints, signed head verified", v.entries, v.checkpoints);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(tampered) => {
+                    eprintln!("audit log TAMPERED: {tampered}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Config { command: ConfigCommand::Show } => {
+            print!("{}", config.show());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jobs { command } => jobs::run(open_existing(config, &blocks).await?, command).await,
+        Command::Keys { command } => keys::run(open_existing(config, &blocks).await?, command).await,
+        Command::Admin { command } => admin::run(open_existing(config, &blocks).await?, command).await,
+    }
+}
+
+/// Open the kernel for a maintenance command; the schema must already be migrated.
+async fn open_existing(config: Config, blocks: &[Arc<dyn Block>]) -> anyhow::Result<Kernel> {
+    let kernel = Kernel::open_existing(config, &block_refs(blocks)).await.context("cannot open the database")?;
+    if let publica_kernel::db::MigrationStatus::Pending { block, missing } = kernel.migration_status().await? {
+        anyhow::bail!("the database lacks {block} migrations {missing:?}: run `publica migrate` first");
+    }
+    Ok(kernel)
+}
