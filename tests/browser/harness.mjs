@@ -1,0 +1,202 @@
+// Shared helpers for the browser tests: start a demo Publica server on a
+// free port with its own temporary data directory, mint sign-in links with
+// the CLI, launch Debian's Chromium and run axe-core in a page.
+//
+// Every resource handed out here has a matching stop/close that the test
+// files call from `after()` hooks, so the server and the browser go away
+// even when a test fails. As a last resort a server still running when the
+// Node process exits is killed by an 'exit' handler.
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const execFileAsync = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+
+export const PUBLICA_BIN = process.env.PUBLICA_BIN || join(REPO, 'target', 'debug', 'publica');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** The demo operator seeded by `publica serve --demo`. */
+export const OPERATOR_EMAIL = 'operator@digital.demoland.example';
+
+/** The WCAG levels every page must meet. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/**
+ * Start `publica serve --demo` on 127.0.0.1 with an OS-chosen port and a
+ * fresh data directory. Resolves once the server logs that it is listening.
+ */
+export async function startServer() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'publica-browser-'));
+  const child = spawn(
+    PUBLICA_BIN,
+    ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0'],
+    {
+      env: { ...process.env, PUBLICA_LOG__FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  running.add(child);
+
+  // Keep every log line (for error messages) and keep draining both pipes
+  // for the server's whole life so it never blocks on a full pipe.
+  const log = [];
+  child.stdout.on('data', (chunk) => log.push(chunk.toString()));
+  const lines = createInterface({ input: child.stderr });
+
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  child.once('exit', () => running.delete(child));
+
+  const server = {
+    dataDir,
+    baseURL: undefined,
+    log,
+    /** Ask the CLI for a single-use sign-in link; returns its path. */
+    async loginPath(email = OPERATOR_EMAIL) {
+      const { stdout, stderr } = await execFileAsync(
+        PUBLICA_BIN,
+        ['admin', 'login-link', '--email', email, '--data', dataDir],
+        { env: { ...process.env, PUBLICA_LOG__FORMAT: 'json' }, timeout: 30_000 },
+      );
+      const match = stdout.match(/https?:\/\/\S+\/signin\/link\/[A-Za-z0-9_-]+/);
+      if (!match) {
+        throw new Error(`publica admin login-link printed no sign-in link.\nstdout: ${stdout}\nstderr: ${stderr}`);
+      }
+      // The CLI does not know our port: keep only the path.
+      return new URL(match[0]).pathname;
+    },
+    /** Stop the server (SIGTERM, then SIGKILL) and delete its data. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      lines.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    server.baseURL = await new Promise((res, rej) => {
+      const timer = setTimeout(
+        () => rej(new Error(`publica did not report "listening on" within ${STARTUP_TIMEOUT_MS} ms.\n${log.join('\n')}`)),
+        STARTUP_TIMEOUT_MS,
+      );
+      lines.on('line', (line) => {
+        log.push(line);
+        let entry;
+        try { entry = JSON.parse(line); } catch { return; }
+        const m = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(entry.message ?? '');
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]);
+        }
+      });
+      child.once('error', (err) => { clearTimeout(timer); rej(err); });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        rej(new Error(`publica exited before listening (code ${code}, signal ${signal}).\n${log.join('\n')}`));
+      });
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** Launch Debian's Chromium (no browser download: playwright-core only). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+let axeSource;
+async function loadAxe() {
+  axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  return axeSource;
+}
+
+/**
+ * Run axe-core on the page's current document with the WCAG tags above.
+ *
+ * The pages send `Content-Security-Policy: default-src 'none'`, which blocks
+ * any script we would inject. The page must therefore come from a browser
+ * context created with `bypassCSP: true`; only the axe contexts do that, the
+ * no-JavaScript contexts keep the real policy.
+ */
+export async function runAxe(page) {
+  await page.addScriptTag({ content: await loadAxe() });
+  return page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const results = await axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations', 'incomplete'],
+    });
+    const pick = (r) => ({
+      id: r.id,
+      impact: r.impact,
+      help: r.help,
+      helpUrl: r.helpUrl,
+      nodes: r.nodes.map((n) => ({
+        target: n.target,
+        html: n.html,
+        failureSummary: n.failureSummary,
+      })),
+    });
+    return {
+      version: results.testEngine.version,
+      violations: results.violations.map(pick),
+      incomplete: results.incomplete.map(pick),
+    };
+  }, AXE_TAGS);
+}
+
+/** Human-readable list of axe results for assertion messages. */
+export function formatAxe(results) {
+  return results
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => {
+          const summary = (n.failureSummary ?? '').replace(/\n/g, '\n        ');
+          return `    target: ${n.target.join(' ')}\n      html: ${n.html}\n      ${summary}`;
+        })
+        .join('\n');
+      return `- ${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n  ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n');
+}
