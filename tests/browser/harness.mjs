@@ -64,8 +64,12 @@ export async function startServer() {
   child.stdout.on('data', (chunk) => log.push(chunk.toString()));
   const lines = createInterface({ input: child.stderr });
 
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  child.once('exit', () => running.delete(child));
+  // Settles when the process is gone, or was never started (spawn error).
+  const exited = new Promise((res) => {
+    child.once('exit', (code, signal) => res({ code, signal }));
+    child.once('error', (error) => res({ code: null, signal: null, error }));
+  });
+  exited.then(() => running.delete(child));
 
   const server = {
     dataDir,
@@ -87,7 +91,7 @@ export async function startServer() {
     },
     /** Stop the server (SIGTERM, then SIGKILL) and delete its data. */
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (running.has(child)) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
         await exited;
@@ -114,10 +118,11 @@ export async function startServer() {
           res(m[1]);
         }
       });
-      child.once('error', (err) => { clearTimeout(timer); rej(err); });
-      exited.then(({ code, signal }) => {
+      exited.then(({ code, signal, error }) => {
         clearTimeout(timer);
-        rej(new Error(`publica exited before listening (code ${code}, signal ${signal}).\n${log.join('\n')}`));
+        rej(error
+          ? new Error(`could not start ${PUBLICA_BIN}: ${error.message} (build it with cargo build -p publica, or set PUBLICA_BIN)`)
+          : new Error(`publica exited before listening (code ${code}, signal ${signal}).\n${log.join('\n')}`));
       });
     });
   } catch (err) {

@@ -34,7 +34,12 @@ impl Lang {
     }
 
     pub fn parse(code: &str) -> Option<Lang> {
-        let primary = code.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        let primary = code
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
 
@@ -46,7 +51,11 @@ impl Lang {
                 let mut pieces = part.split(';');
                 let lang = Lang::parse(pieces.next()?)?;
                 let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
                     .unwrap_or(1.0);
                 (q > 0.0).then_some((q, lang))
             })
@@ -76,8 +85,11 @@ impl I18n {
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             bundle.set_use_isolating(false);
             for (_, source) in SOURCES.iter().filter(|(l, _)| *l == lang) {
-                let resource = FluentResource::try_new((*source).to_string()).expect("valid Fluent syntax");
-                bundle.add_resource(resource).expect("no duplicate message ids");
+                let resource =
+                    FluentResource::try_new((*source).to_string()).expect("valid Fluent syntax");
+                bundle
+                    .add_resource(resource)
+                    .expect("no duplicate message ids");
             }
             bundles.insert(lang, bundle);
         }
@@ -99,10 +111,14 @@ impl I18n {
 
     fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         for lang in [lang, Lang::En] {
-            let Some(bundle) = self.bundles.get(&lang) else { continue };
+            let Some(bundle) = self.bundles.get(&lang) else {
+                continue;
+            };
             if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return bundle.format_pattern(pattern, args, &mut errors).into_owned();
+                return bundle
+                    .format_pattern(pattern, args, &mut errors)
+                    .into_owned();
             }
         }
         id.to_string()
@@ -114,13 +130,30 @@ impl I18n {
             source
                 .lines()
                 .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim()))
-                .filter(|id| !id.is_empty() && !id.starts_with('#') && !id.starts_with(' ') && !id.starts_with('.'))
+                .filter(|id| {
+                    !id.is_empty()
+                        && !id.starts_with('#')
+                        && !id.starts_with(' ')
+                        && !id.starts_with('.')
+                })
                 .map(str::to_string)
                 .collect()
         };
-        let en: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::En).flat_map(|(_, s)| ids(s)).collect();
-        let fr: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::Fr).flat_map(|(_, s)| ids(s)).collect();
-        en.iter().filter(|i| !fr.contains(i)).chain(fr.iter().filter(|i| !en.contains(i))).cloned().collect()
+        let en: Vec<String> = SOURCES
+            .iter()
+            .filter(|(l, _)| *l == Lang::En)
+            .flat_map(|(_, s)| ids(s))
+            .collect();
+        let fr: Vec<String> = SOURCES
+            .iter()
+            .filter(|(l, _)| *l == Lang::Fr)
+            .flat_map(|(_, s)| ids(s))
+            .collect();
+        en.iter()
+            .filter(|i| !fr.contains(i))
+            .chain(fr.iter().filter(|i| !en.contains(i)))
+            .cloned()
+            .collect()
     }
 }
 
@@ -130,8 +163,14 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
-        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"),
+            Some(Lang::Fr)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
         assert_eq!(Lang::from_accept_language("fr;q=0, en"), Some(Lang::En));
     }
@@ -139,7 +178,11 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_language() {
         let i18n = I18n::load();
-        assert!(i18n.missing().is_empty(), "untranslated: {:?}", i18n.missing());
+        assert!(
+            i18n.missing().is_empty(),
+            "untranslated: {:?}",
+            i18n.missing()
+        );
         assert_eq!(i18n.t(Lang::Fr, "nav-home"), "Accueil");
         assert_eq!(i18n.t(Lang::En, "nav-home"), "Home");
     }

@@ -39,7 +39,10 @@ impl StaffSession {
         if self.has_role(role) || (self.org_kind == OrgKind::Platform && self.has_role("admin")) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("this needs the `{role}` role in {}", self.org_name)))
+            Err(Error::Forbidden(format!(
+                "this needs the `{role}` role in {}",
+                self.org_name
+            )))
         }
     }
 }
@@ -53,12 +56,21 @@ impl Kernel {
         }
         let token = random_token();
         let now = Timestamp::now();
-        let expires = now.plus(time::Duration::minutes(self.config().session.login_link_ttl_minutes));
+        let expires = now.plus(time::Duration::minutes(
+            self.config().session.login_link_ttl_minutes,
+        ));
         let mut tx = self.db().begin().await?;
         on_tx!(&mut tx, c => sqlx::query("INSERT INTO kernel_login_links (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(sha256(token.as_bytes()).to_vec()).bind(member_id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
-        self.audit(&mut tx, Event::new(actor, "kernel.login_link.issued", "member", member_id).org(member.org_id)
-            .details(serde_json::json!({ "email": member.email, "expires_at": expires.to_fixed() }))).await?;
+        self.audit(
+            &mut tx,
+            Event::new(actor, "kernel.login_link.issued", "member", member_id)
+                .org(member.org_id)
+                .details(
+                    serde_json::json!({ "email": member.email, "expires_at": expires.to_fixed() }),
+                ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -73,7 +85,9 @@ impl Kernel {
             "UPDATE kernel_login_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING member_id")
             .bind(now).bind(&hash).fetch_optional(c).await)?;
         let Some((member_id,)) = row else {
-            return Err(Error::Unauthenticated("this sign-in link is unknown, used or expired; ask for a new one".into()));
+            return Err(Error::Unauthenticated(
+                "this sign-in link is unknown, used or expired; ask for a new one".into(),
+            ));
         };
         let member = self.member(member_id).await?;
         if member.disabled_at.is_some() {
@@ -83,8 +97,18 @@ impl Kernel {
         let expires = now.plus(time::Duration::minutes(self.config().session.ttl_minutes));
         on_tx!(&mut tx, c => sqlx::query("INSERT INTO kernel_sessions (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(sha256(session.as_bytes()).to_vec()).bind(member_id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
-        self.audit(&mut tx, Event::new(&Actor::member(member_id), "kernel.session.started", "member", member_id)
-            .org(member.org_id).details(serde_json::json!({ "method": "login-link" }))).await?;
+        self.audit(
+            &mut tx,
+            Event::new(
+                &Actor::member(member_id),
+                "kernel.session.started",
+                "member",
+                member_id,
+            )
+            .org(member.org_id)
+            .details(serde_json::json!({ "method": "login-link" })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -99,16 +123,18 @@ impl Kernel {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.disabled_at IS NULL")
             .bind(&hash).bind(Timestamp::now()).fetch_optional(pool).await)?;
         Ok(match row {
-            Some((member_id, email, name, roles, org_id, org_slug, org_name, kind)) => Some(StaffSession {
-                member_id,
-                email,
-                name,
-                org_id,
-                org_slug,
-                org_name,
-                org_kind: OrgKind::parse("kind", &kind)?,
-                roles: Roles::from_text(&roles),
-            }),
+            Some((member_id, email, name, roles, org_id, org_slug, org_name, kind)) => {
+                Some(StaffSession {
+                    member_id,
+                    email,
+                    name,
+                    org_id,
+                    org_slug,
+                    org_name,
+                    org_kind: OrgKind::parse("kind", &kind)?,
+                    roles: Roles::from_text(&roles),
+                })
+            }
             None => None,
         })
     }
@@ -117,7 +143,17 @@ impl Kernel {
         let mut tx = self.db().begin().await?;
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM kernel_sessions WHERE token_hash = $1")
             .bind(sha256(token.as_bytes()).to_vec()).execute(c).await.map(|_| ()))?;
-        self.audit(&mut tx, Event::new(&who.actor(), "kernel.session.ended", "member", who.member_id).org(who.org_id)).await?;
+        self.audit(
+            &mut tx,
+            Event::new(
+                &who.actor(),
+                "kernel.session.ended",
+                "member",
+                who.member_id,
+            )
+            .org(who.org_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

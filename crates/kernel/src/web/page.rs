@@ -35,7 +35,10 @@ pub(crate) fn negotiate(headers: &HeaderMap) -> Lang {
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
         .or_else(|| {
-            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::En)
 }
@@ -54,7 +57,13 @@ pub struct PageCtx {
 
 impl PageCtx {
     fn from_scope(scope: PageScope, staff: Option<StaffSession>) -> Self {
-        PageCtx { kernel: scope.kernel, lang: scope.lang, csrf: scope.csrf, path: scope.path, staff }
+        PageCtx {
+            kernel: scope.kernel,
+            lang: scope.lang,
+            csrf: scope.csrf,
+            path: scope.path,
+            staff,
+        }
     }
 
     /// Translate a message id.
@@ -64,7 +73,9 @@ impl PageCtx {
 
     /// Translate with one argument.
     pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
-        self.kernel.i18n().t_args(self.lang, id, &[(name, value.to_string())])
+        self.kernel
+            .i18n()
+            .t_args(self.lang, id, &[(name, value.to_string())])
     }
 
     pub fn lang_code(&self) -> &'static str {
@@ -85,7 +96,9 @@ impl PageCtx {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.staff.as_ref().is_some_and(|s| s.require("admin").is_ok())
+        self.staff
+            .as_ref()
+            .is_some_and(|s| s.require("admin").is_ok())
     }
 }
 
@@ -98,7 +111,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let kernel = Kernel::from_ref(state);
-        let scope = PAGE.try_with(Clone::clone).map_err(|_| PageError(Error::internal("page route outside the page layer")))?;
+        let scope = PAGE
+            .try_with(Clone::clone)
+            .map_err(|_| PageError(Error::internal("page route outside the page layer")))?;
         let staff = match CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE) {
             Some(cookie) => kernel.session(cookie.value()).await?,
             None => None,
@@ -118,7 +133,9 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = PageCtx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let ctx = PageCtx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         match ctx.staff.clone() {
             Some(staff) => Ok(Staff(ctx, staff)),
             None => Err(Redirect::to("/signin").into_response()),
@@ -168,13 +185,20 @@ impl IntoResponse for PageError {
             Error::Unavailable(_) => ctx.t("error-unavailable"),
             other => other.to_string(),
         };
-        let page = Page { title: ctx.t(&format!("error-title-{}", status.as_u16())), paragraphs: vec![detail], ctx };
+        let page = Page {
+            title: ctx.t(&format!("error-title-{}", status.as_u16())),
+            paragraphs: vec![detail],
+            ctx,
+        };
         (status, render(&page)).into_response()
     }
 }
 
 pub(super) async fn not_found(headers: HeaderMap) -> Response {
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     if wants_html && PAGE.try_with(|_| ()).is_ok() {
         return PageError(Error::not_found("this page")).into_response();
     }

@@ -32,11 +32,18 @@ pub async fn run(kernel: Kernel, command: AdminCommand) -> anyhow::Result<ExitCo
                 memberships.retain(|m| m.org_id == org.id);
             }
             let member = match memberships.as_slice() {
-                [] => anyhow::bail!("no active member with the address {email}{}", org.map(|o| format!(" in {o}")).unwrap_or_default()),
+                [] => anyhow::bail!(
+                    "no active member with the address {email}{}",
+                    org.map(|o| format!(" in {o}")).unwrap_or_default()
+                ),
                 [one] => one.clone(),
-                _ => anyhow::bail!("{email} is a member of several organisations; name one with --org SLUG"),
+                _ => anyhow::bail!(
+                    "{email} is a member of several organisations; name one with --org SLUG"
+                ),
             };
-            let token = kernel.issue_login_link(&Actor::operator(), member.id).await?;
+            let token = kernel
+                .issue_login_link(&Actor::operator(), member.id)
+                .await?;
             let base = kernel
                 .config()
                 .public_url
