@@ -332,3 +332,71 @@ fn signature_ok(keys: &Keyring, kid: &str, message: &[u8], signature: &[u8]) -> 
     keys.by_kid(kid)
         .is_some_and(|k| k.purpose == Purpose::Audit.as_str() && k.verify(message, signature))
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::TestApp;
+
+    /// Rewrite entry 5 and recompute every later hash and link, as an attacker with write
+    /// access to the database (but not the audit key) would.
+    async fn rewrite_chain(app: &TestApp) {
+        let db = app.kernel.db();
+        let mut entries = list(db, None, None, 10_000).await.expect("list");
+        entries.reverse();
+        let mut prev = vec![0u8; 32];
+        for mut entry in entries {
+            if entry.seq == 5 {
+                entry.action = "kernel.nothing.happened".into();
+            }
+            entry.prev_hash = prev.clone();
+            let hash = entry.compute_hash().to_vec();
+            on_db!(db, pool => sqlx::query("UPDATE kernel_audit SET action = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+                .bind(&entry.action).bind(&entry.prev_hash).bind(&hash).bind(entry.seq).execute(pool).await.map(|_| ()))
+            .expect("rewrite");
+            prev = hash;
+        }
+    }
+
+    async fn append_many(app: &TestApp, n: i64) {
+        for i in 0..n {
+            let mut tx = app.kernel.db().begin().await.expect("begin");
+            app.kernel
+                .audit(
+                    &mut tx,
+                    Event::new(&Actor::system("test"), "test.thing.done", "thing", i),
+                )
+                .await
+                .expect("append");
+            tx.commit().await.expect("commit");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_consistently_rewritten_chain_fails_the_signed_head() {
+        for app in TestApp::each(&[]).await {
+            append_many(&app, 20).await;
+            rewrite_chain(&app).await;
+            let found = verify(app.kernel.db(), app.kernel.keys())
+                .await
+                .expect("verify")
+                .expect_err("tampered");
+            assert_eq!(found.seq, 20, "{}", app.backend);
+            assert!(found.problem.contains("signed head"), "{found}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_consistently_rewritten_chain_fails_the_first_checkpoint_after_it() {
+        for app in TestApp::each(&[]).await {
+            append_many(&app, CHECKPOINT_EVERY + 5).await;
+            rewrite_chain(&app).await;
+            let found = verify(app.kernel.db(), app.kernel.keys())
+                .await
+                .expect("verify")
+                .expect_err("tampered");
+            assert_eq!(found.seq, CHECKPOINT_EVERY, "{}", app.backend);
+            assert!(found.problem.contains("checkpoint"), "{found}");
+        }
+    }
+}

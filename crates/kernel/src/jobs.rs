@@ -123,11 +123,15 @@ pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>> {
     )
 }
 
-/// Delay before attempt `attempt + 1`: 2^attempt seconds, at most an hour, with jitter.
+/// Delay before attempt `attempt + 1`: 2^attempt seconds, at most an hour, plus up to a
+/// quarter more at random so that jobs failing together do not retry together.
 pub fn backoff(attempt: i32) -> time::Duration {
-    let base = 2i64.saturating_pow(attempt.clamp(0, 12) as u32).min(3600);
-    let jitter = i64::from(crate::crypto::random_bytes::<1>()[0]) * base / 1024;
-    time::Duration::seconds(base) + time::Duration::milliseconds(jitter * 1000 / 4)
+    let base_ms = 1000
+        * 2i64
+            .saturating_pow(attempt.clamp(0, 12).unsigned_abs())
+            .min(3600);
+    let jitter_ms = base_ms / 4 * i64::from(crate::crypto::random_bytes::<1>()[0]) / 255;
+    time::Duration::milliseconds(base_ms + jitter_ms)
 }
 
 /// Settings of the worker in this process.

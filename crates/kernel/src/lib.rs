@@ -19,6 +19,8 @@ pub mod jobs;
 pub mod keys;
 pub mod orgs;
 pub mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod web;
 
 use std::sync::{Arc, RwLock};

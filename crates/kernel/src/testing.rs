@@ -1,0 +1,143 @@
+//! Test support for every block: a [`TestApp`] holding a real kernel on a throwaway SQLite
+//! data directory or PostgreSQL database, and the full router to drive in-process.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use publica_kernel::testing::TestApp;
+//! for app in TestApp::each(&[]).await {
+//!     let response = app.get("/healthz").await;
+//!     assert_eq!(response.status(), 200);
+//! }
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
+use tower::ServiceExt;
+
+use crate::block::KernelBlock;
+use crate::config::{Config, Secret};
+use crate::{Block, Kernel};
+
+/// A kernel and its router on one backend, with the data directory it lives in.
+pub struct TestApp {
+    pub kernel: Kernel,
+    pub router: Router,
+    pub backend: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// One app per backend: SQLite always, PostgreSQL when `PUBLICA_TEST_POSTGRES` is set.
+    /// `blocks` come after the kernel block, which is always present.
+    pub async fn each(blocks: &[Arc<dyn Block>]) -> Vec<TestApp> {
+        Self::each_with(blocks, |_| {}).await
+    }
+
+    /// As [`TestApp::each`], adjusting the configuration first.
+    pub async fn each_with(
+        blocks: &[Arc<dyn Block>],
+        adjust: impl Fn(&mut Config),
+    ) -> Vec<TestApp> {
+        let mut apps = vec![Self::start(blocks, None, &adjust).await];
+        if let Some(url) = postgres_database().await {
+            apps.push(Self::start(blocks, Some(url), &adjust).await);
+        } else {
+            eprintln!("note: PUBLICA_TEST_POSTGRES is not set; SQLite only (scripts/test sets it)");
+        }
+        apps
+    }
+
+    async fn start(
+        blocks: &[Arc<dyn Block>],
+        database_url: Option<String>,
+        adjust: &impl Fn(&mut Config),
+    ) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary data directory");
+        let mut config = Config {
+            data: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        config.database_url = database_url.map(Secret::new);
+        config.jobs.workers = 0;
+        adjust(&mut config);
+        let mut all: Vec<Arc<dyn Block>> = vec![Arc::new(KernelBlock)];
+        all.extend(blocks.iter().cloned());
+        let refs: Vec<&dyn Block> = all.iter().map(|b| b.as_ref()).collect();
+        let kernel = Kernel::open(config, &refs).await.expect("open the kernel");
+        let router = crate::web::app(&kernel, &all);
+        TestApp {
+            backend: kernel.db().backend(),
+            kernel,
+            router,
+            _dir: dir,
+        }
+    }
+
+    /// Send a request through the whole middleware stack.
+    pub async fn request(&self, request: Request<Body>) -> Response<Body> {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible router")
+    }
+
+    pub async fn get(&self, path: &str) -> Response<Body> {
+        self.request(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A JSON request with a bearer token; returns the status and the parsed body.
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"));
+        let body = match body {
+            Some(b) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.request(builder.body(body).expect("request")).await;
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// A fresh PostgreSQL database on the test server, if one is configured.
+async fn postgres_database() -> Option<String> {
+    let admin = std::env::var("PUBLICA_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let name = format!("publica_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("connect to PUBLICA_TEST_POSTGRES");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create database");
+    pool.close().await;
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("a URL ending in a database name");
+    Some(format!("{base}/{name}"))
+}

@@ -1,0 +1,7 @@
+//! Kernel integration tests, in-process through `TestApp`, on SQLite and PostgreSQL.
+
+mod audit;
+mod jobs;
+mod keys;
+mod openapi;
+mod orgs;
