@@ -33,33 +33,24 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "api_key",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .description(Some("An API key of the kernel block"))
-                        .build(),
-                ),
-            );
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key of the kernel block"))
+                    .build(),
+            ),
+        );
     }
 }
 
 pub fn routes(kernel: Kernel) -> Router {
     Router::new()
         .route("/api/kernel/v1/organisation", get(own_organisation))
-        .route(
-            "/api/kernel/v1/organisations",
-            get(list_organisations).post(create_organisation),
-        )
+        .route("/api/kernel/v1/organisations", get(list_organisations).post(create_organisation))
         .route("/api/kernel/v1/members", get(list_members).post(add_member))
-        .route(
-            "/api/kernel/v1/api-keys",
-            get(list_api_keys).post(create_api_key),
-        )
+        .route("/api/kernel/v1/api-keys", get(list_api_keys).post(create_api_key))
         .route("/api/kernel/v1/api-keys/{id}", delete(revoke_api_key))
         .route("/api/kernel/v1/audit", get(list_audit))
         .with_state(kernel)
@@ -69,11 +60,7 @@ pub fn routes(kernel: Kernel) -> Router {
 pub struct BearerKey(pub ApiPrincipal);
 
 /// Authenticate a bearer API key for `block`; every block's API uses this.
-pub async fn authenticate(
-    kernel: &Kernel,
-    parts: &Parts,
-    block: &str,
-) -> Result<ApiPrincipal, Error> {
+pub async fn authenticate(kernel: &Kernel, parts: &Parts, block: &str) -> Result<ApiPrincipal, Error> {
     let value = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -81,15 +68,10 @@ pub async fn authenticate(
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            Error::Unauthenticated("the Authorization header must be `Bearer <API key>`".into())
-        })?;
+        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <API key>`".into()))?;
     kernel.authenticate_api_key(token, block).await
 }
 
@@ -108,9 +90,7 @@ fn require_platform(key: &ApiPrincipal) -> Result<(), Error> {
     if key.org_kind == OrgKind::Platform {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "only the platform operator's keys manage organisations".into(),
-        ))
+        Err(Error::Forbidden("only the platform operator's keys manage organisations".into()))
     }
 }
 
@@ -126,9 +106,7 @@ async fn own_organisation(
     State(kernel): State<Kernel>,
     BearerKey(key): BearerKey,
 ) -> Result<AxumJson<OrganisationBody>, ApiError> {
-    Ok(AxumJson(OrganisationBody {
-        organisation: kernel.organisation(key.org_id).await?,
-    }))
+    Ok(AxumJson(OrganisationBody { organisation: kernel.organisation(key.org_id).await? }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -144,9 +122,7 @@ async fn list_organisations(
     BearerKey(key): BearerKey,
 ) -> Result<AxumJson<OrganisationsBody>, ApiError> {
     require_platform(&key)?;
-    Ok(AxumJson(OrganisationsBody {
-        organisations: kernel.organisations().await?,
-    }))
+    Ok(AxumJson(OrganisationsBody { organisations: kernel.organisations().await? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -171,19 +147,10 @@ async fn create_organisation(
     let slug = Slug::parse("slug", &body.slug)?;
     let kind = OrgKind::parse("kind", &body.kind)?;
     if kind == OrgKind::Platform {
-        return Err(Error::invalid(
-            "kind",
-            "there is one platform operator; use agency or business",
-        )
-        .into());
+        return Err(Error::invalid("kind", "there is one platform operator; use agency or business").into());
     }
-    let organisation = kernel
-        .create_organisation(&key.actor(), &slug, &body.name, kind)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        AxumJson(OrganisationBody { organisation }),
-    ))
+    let organisation = kernel.create_organisation(&key.actor(), &slug, &body.name, kind).await?;
+    Ok((StatusCode::CREATED, AxumJson(OrganisationBody { organisation })))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -198,9 +165,7 @@ async fn list_members(
     State(kernel): State<Kernel>,
     BearerKey(key): BearerKey,
 ) -> Result<AxumJson<MembersBody>, ApiError> {
-    Ok(AxumJson(MembersBody {
-        members: kernel.members(key.org_id).await?,
-    }))
+    Ok(AxumJson(MembersBody { members: kernel.members(key.org_id).await? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -227,9 +192,7 @@ async fn add_member(
 ) -> Result<impl IntoResponse, ApiError> {
     let email = Email::parse("email", &body.email)?;
     let roles = Roles::parse_list("roles", &body.roles)?;
-    let member = kernel
-        .add_member(&key.actor(), key.org_id, &email, &body.name, &roles)
-        .await?;
+    let member = kernel.add_member(&key.actor(), key.org_id, &email, &body.name, &roles).await?;
     Ok((StatusCode::CREATED, AxumJson(MemberBody { member })))
 }
 
@@ -245,9 +208,7 @@ async fn list_api_keys(
     State(kernel): State<Kernel>,
     BearerKey(key): BearerKey,
 ) -> Result<AxumJson<ApiKeysBody>, ApiError> {
-    Ok(AxumJson(ApiKeysBody {
-        api_keys: kernel.api_keys(key.org_id).await?,
-    }))
+    Ok(AxumJson(ApiKeysBody { api_keys: kernel.api_keys(key.org_id).await? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -273,14 +234,8 @@ async fn create_api_key(
     BearerKey(key): BearerKey,
     Json(body): Json<NewApiKey>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (api_key, token) = kernel
-        .create_api_key(&key.actor(), key.org_id, &body.block, &body.name)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::CACHE_CONTROL, "no-store")],
-        AxumJson(CreatedApiKey { api_key, token }),
-    ))
+    let (api_key, token) = kernel.create_api_key(&key.actor(), key.org_id, &body.block, &body.name).await?;
+    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], AxumJson(CreatedApiKey { api_key, token })))
 }
 
 /// Revoke an API key of the organisation.
@@ -324,7 +279,5 @@ async fn list_audit(
     if !(1..=500).contains(&limit) {
         return Err(Error::invalid("limit", "must be between 1 and 500").into());
     }
-    Ok(AxumJson(AuditBody {
-        entries: crate::audit::list(kernel.db(), Some(key.org_id), query.before, limit).await?,
-    }))
+    Ok(AxumJson(AuditBody { entries: crate::audit::list(kernel.db(), Some(key.org_id), query.before, limit).await? }))
 }

@@ -122,15 +122,12 @@ fn signed_message(label: &str, seq: i64, hash: &[u8]) -> Vec<u8> {
 /// Record `event` inside the caller's transaction, so the change and its audit entry commit
 /// together. Writers are serialised on the head row.
 pub async fn append(tx: &mut Tx, keys: &Keyring, event: Event) -> Result<i64> {
-    let key = keys
-        .active(Purpose::Audit, Alg::EdDSA)
-        .ok_or_else(|| Error::internal("no audit key"))?;
+    let key = keys.active(Purpose::Audit, Alg::EdDSA).ok_or_else(|| Error::internal("no audit key"))?;
     let head_sql = match tx {
         Tx::Sqlite(_) => "SELECT seq, hash FROM kernel_audit_head WHERE id = 1",
         Tx::Postgres(_) => "SELECT seq, hash FROM kernel_audit_head WHERE id = 1 FOR UPDATE",
     };
-    let (seq, prev_hash): (i64, Vec<u8>) =
-        on_tx!(tx, c => sqlx::query_as(head_sql).fetch_one(c).await)?;
+    let (seq, prev_hash): (i64, Vec<u8>) = on_tx!(tx, c => sqlx::query_as(head_sql).fetch_one(c).await)?;
     let entry = Entry {
         seq: seq + 1,
         at: Timestamp::now(),
@@ -192,12 +189,7 @@ where
 }
 
 /// The newest entries (optionally of one organisation), newest first, before `before_seq`.
-pub async fn list(
-    db: &Db,
-    org_id: Option<Uuid>,
-    before_seq: Option<i64>,
-    limit: i64,
-) -> Result<Vec<Entry>> {
+pub async fn list(db: &Db, org_id: Option<Uuid>, before_seq: Option<i64>, limit: i64) -> Result<Vec<Entry>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {ENTRY_COLUMNS} FROM kernel_audit WHERE ($1 IS NULL OR org_id = $1) AND seq < $2 ORDER BY seq DESC LIMIT $3"
     ));
@@ -228,15 +220,13 @@ pub async fn verify(db: &Db, keys: &Keyring) -> Result<std::result::Result<Verif
     let bad = |seq: i64, problem: String| Ok(Err(Tampered { seq, problem }));
     let checkpoints: Vec<(i64, Vec<u8>, String, Vec<u8>)> = on_db!(db, pool =>
         sqlx::query_as("SELECT seq, hash, kid, signature FROM kernel_audit_checkpoints ORDER BY seq").fetch_all(pool).await)?;
-    let (head_seq, head_hash, head_kid, head_sig): (i64, Vec<u8>, Option<String>, Option<Vec<u8>>) =
-        on_db!(db, pool =>
+    let (head_seq, head_hash, head_kid, head_sig): (i64, Vec<u8>, Option<String>, Option<Vec<u8>>) = on_db!(db, pool =>
         sqlx::query_as("SELECT seq, hash, kid, signature FROM kernel_audit_head WHERE id = 1").fetch_one(pool).await)?;
 
     let mut expected = 1i64;
     let mut prev = vec![0u8; 32];
     let mut next_checkpoint = checkpoints.iter().peekable();
-    let sql =
-        format!("SELECT {ENTRY_COLUMNS} FROM kernel_audit WHERE seq >= $1 ORDER BY seq LIMIT 1000");
+    let sql = format!("SELECT {ENTRY_COLUMNS} FROM kernel_audit WHERE seq >= $1 ORDER BY seq LIMIT 1000");
     loop {
         let batch: Vec<Entry> = on_db!(db, pool => {
             sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(expected).fetch_all(pool).await?
@@ -249,21 +239,18 @@ pub async fn verify(db: &Db, keys: &Keyring) -> Result<std::result::Result<Verif
             if entry.seq != expected {
                 return bad(
                     expected,
-                    format!(
-                        "missing (the next entry present is {}): deleted or reordered",
-                        entry.seq
-                    ),
+                    format!("missing (the next entry present is {}): deleted or reordered", entry.seq),
                 );
             }
             if entry.prev_hash != prev {
-                return bad(entry.seq, "does not link to the entry before it: an entry was inserted, deleted or reordered".into());
+                return bad(
+                    entry.seq,
+                    "does not link to the entry before it: an entry was inserted, deleted or reordered".into(),
+                );
             }
             let hash = entry.compute_hash();
             if entry.hash != hash {
-                return bad(
-                    entry.seq,
-                    "its content does not match its hash: it was modified".into(),
-                );
+                return bad(entry.seq, "its content does not match its hash: it was modified".into());
             }
             if let Some((cseq, chash, kid, sig)) = next_checkpoint.peek()
                 && *cseq == entry.seq
@@ -271,8 +258,7 @@ pub async fn verify(db: &Db, keys: &Keyring) -> Result<std::result::Result<Verif
                 if chash != &entry.hash {
                     return bad(
                         entry.seq,
-                        "differs from the signed checkpoint: the log was rewritten up to here"
-                            .into(),
+                        "differs from the signed checkpoint: the log was rewritten up to here".into(),
                     );
                 }
                 if !signature_ok(keys, kid, &signed_message("checkpoint", *cseq, chash), sig) {
@@ -286,51 +272,30 @@ pub async fn verify(db: &Db, keys: &Keyring) -> Result<std::result::Result<Verif
     }
     let last = expected - 1;
     if let Some((cseq, ..)) = next_checkpoint.next() {
-        return bad(
-            last + 1,
-            format!("missing, but a checkpoint was signed at entry {cseq}: the log was truncated"),
-        );
+        return bad(last + 1, format!("missing, but a checkpoint was signed at entry {cseq}: the log was truncated"));
     }
     if head_seq > last {
-        return bad(
-            last + 1,
-            format!("missing: the signed head records {head_seq} entries; the log was truncated"),
-        );
+        return bad(last + 1, format!("missing: the signed head records {head_seq} entries; the log was truncated"));
     }
     if head_seq < last {
-        return bad(
-            head_seq + 1,
-            "was added outside the audit log's writer (not covered by the signed head)".into(),
-        );
+        return bad(head_seq + 1, "was added outside the audit log's writer (not covered by the signed head)".into());
     }
     if last > 0 {
         if head_hash != prev {
-            return bad(
-                last,
-                "differs from the signed head: the log was rewritten".into(),
-            );
+            return bad(last, "differs from the signed head: the log was rewritten".into());
         }
         let (Some(kid), Some(sig)) = (head_kid, head_sig) else {
             return bad(last, "the head carries no signature".into());
         };
-        if !signature_ok(
-            keys,
-            &kid,
-            &signed_message("head", head_seq, &head_hash),
-            &sig,
-        ) {
+        if !signature_ok(keys, &kid, &signed_message("head", head_seq, &head_hash), &sig) {
             return bad(last, "the head signature is invalid".into());
         }
     }
-    Ok(Ok(Verified {
-        entries: last,
-        checkpoints: checkpoints.len() as i64,
-    }))
+    Ok(Ok(Verified { entries: last, checkpoints: checkpoints.len() as i64 }))
 }
 
 fn signature_ok(keys: &Keyring, kid: &str, message: &[u8], signature: &[u8]) -> bool {
-    keys.by_kid(kid)
-        .is_some_and(|k| k.purpose == Purpose::Audit.as_str() && k.verify(message, signature))
+    keys.by_kid(kid).is_some_and(|k| k.purpose == Purpose::Audit.as_str() && k.verify(message, signature))
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -362,10 +327,7 @@ mod tests {
         for i in 0..n {
             let mut tx = app.kernel.db().begin().await.expect("begin");
             app.kernel
-                .audit(
-                    &mut tx,
-                    Event::new(&Actor::system("test"), "test.thing.done", "thing", i),
-                )
+                .audit(&mut tx, Event::new(&Actor::system("test"), "test.thing.done", "thing", i))
                 .await
                 .expect("append");
             tx.commit().await.expect("commit");
@@ -377,10 +339,7 @@ mod tests {
         for app in TestApp::each(&[]).await {
             append_many(&app, 20).await;
             rewrite_chain(&app).await;
-            let found = verify(app.kernel.db(), app.kernel.keys())
-                .await
-                .expect("verify")
-                .expect_err("tampered");
+            let found = verify(app.kernel.db(), app.kernel.keys()).await.expect("verify").expect_err("tampered");
             assert_eq!(found.seq, 20, "{}", app.backend);
             assert!(found.problem.contains("signed head"), "{found}");
         }
@@ -391,10 +350,7 @@ mod tests {
         for app in TestApp::each(&[]).await {
             append_many(&app, CHECKPOINT_EVERY + 5).await;
             rewrite_chain(&app).await;
-            let found = verify(app.kernel.db(), app.kernel.keys())
-                .await
-                .expect("verify")
-                .expect_err("tampered");
+            let found = verify(app.kernel.db(), app.kernel.keys()).await.expect("verify").expect_err("tampered");
             assert_eq!(found.seq, CHECKPOINT_EVERY, "{}", app.backend);
             assert!(found.problem.contains("checkpoint"), "{found}");
         }

@@ -11,16 +11,8 @@ pub struct KernelBlock;
 
 pub const MIGRATIONS: BlockMigrations = BlockMigrations {
     block: "kernel",
-    sqlite: &[(
-        1,
-        "kernel",
-        include_str!("../migrations/sqlite/0001_kernel.sql"),
-    )],
-    postgres: &[(
-        1,
-        "kernel",
-        include_str!("../migrations/postgres/0001_kernel.sql"),
-    )],
+    sqlite: &[(1, "kernel", include_str!("../migrations/sqlite/0001_kernel.sql"))],
+    postgres: &[(1, "kernel", include_str!("../migrations/postgres/0001_kernel.sql"))],
 };
 
 #[async_trait::async_trait]

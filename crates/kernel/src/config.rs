@@ -98,33 +98,16 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: PathBuf::from("./publica-data"),
             database_url: None,
-            database: DatabaseConfig {
-                max_connections: 10,
-                acquire_timeout_ms: 2_000,
-            },
+            database: DatabaseConfig { max_connections: 10, acquire_timeout_ms: 2_000 },
             public_url: None,
             master_key: None,
             blocks: None,
             demo: false,
-            log: LogConfig {
-                level: "info".into(),
-                format: "auto".into(),
-            },
+            log: LogConfig { level: "info".into(), format: "auto".into() },
             keys: KeysConfig { overlap_days: 7 },
-            jobs: JobsConfig {
-                workers: 4,
-                poll_interval_ms: 500,
-                lease_seconds: 30,
-                max_attempts: 10,
-            },
-            session: SessionConfig {
-                ttl_minutes: 8 * 60,
-                login_link_ttl_minutes: 15,
-            },
-            http: HttpConfig {
-                request_timeout_seconds: 30,
-                body_limit_bytes: 10 * 1024 * 1024,
-            },
+            jobs: JobsConfig { workers: 4, poll_interval_ms: 500, lease_seconds: 30, max_attempts: 10 },
+            session: SessionConfig { ttl_minutes: 8 * 60, login_link_ttl_minutes: 15 },
+            http: HttpConfig { request_timeout_seconds: 30, body_limit_bytes: 10 * 1024 * 1024 },
         }
     }
 }
@@ -155,11 +138,7 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(String),
     #[error("configuration: cannot read {var} from {path}: {source}")]
-    SecretFile {
-        var: String,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    SecretFile { var: String, path: PathBuf, source: std::io::Error },
 }
 
 /// The result of loading: the configuration and the warnings to print at start.
@@ -212,12 +191,11 @@ impl Config {
             }
             if from_file {
                 let path = PathBuf::from(value);
-                let content =
-                    std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
-                        var: name.clone(),
-                        path,
-                        source,
-                    })?;
+                let content = std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
+                    var: name.clone(),
+                    path,
+                    source,
+                })?;
                 file_pairs.push((key, content.trim_end_matches(['\n', '\r']).to_string()));
             } else {
                 env_pairs.push((key, value.clone()));
@@ -231,9 +209,7 @@ impl Config {
         for (key, value) in file_pairs {
             figment = figment.merge(Serialized::default(&key, value));
         }
-        let config: Config = figment
-            .extract()
-            .map_err(|e| ConfigError::Invalid(describe(&e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError::Invalid(describe(&e)))?;
         config.check()?;
         Ok(Loaded { config, warnings })
     }
@@ -252,15 +228,10 @@ impl Config {
             }
         }
         if !["auto", "json", "text"].contains(&self.log.format.as_str()) {
-            return Err(ConfigError::Invalid(format!(
-                "log.format is `{}`; use auto, json or text",
-                self.log.format
-            )));
+            return Err(ConfigError::Invalid(format!("log.format is `{}`; use auto, json or text", self.log.format)));
         }
         if self.jobs.lease_seconds == 0 {
-            return Err(ConfigError::Invalid(
-                "jobs.lease_seconds must be at least 1".into(),
-            ));
+            return Err(ConfigError::Invalid("jobs.lease_seconds must be at least 1".into()));
         }
         Ok(())
     }
@@ -278,12 +249,7 @@ impl Config {
         self.blocks
             .as_ref()
             .filter(|b| !b.trim().is_empty())
-            .map(|b| {
-                b.split(',')
-                    .map(|s| s.trim().to_ascii_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
+            .map(|b| b.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
     }
 
     /// The configuration as TOML with every secret redacted, for `publica config show`.
@@ -295,10 +261,7 @@ impl Config {
                     obj.insert(key.into(), "[redacted]".into());
                 }
             }
-            obj.insert(
-                "database_url".into(),
-                redact_url(&self.effective_database_url()).into(),
-            );
+            obj.insert("database_url".into(), redact_url(&self.effective_database_url()).into());
         }
         strip_nulls(&mut value);
         toml_text(&value)
@@ -347,22 +310,14 @@ fn known_keys() -> BTreeSet<String> {
     fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
         if let Some(obj) = value.as_object() {
             for (k, v) in obj {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 walk(&path, v, out);
                 out.insert(path);
             }
         }
     }
     let mut out = BTreeSet::new();
-    walk(
-        "",
-        &serde_json::to_value(Config::default()).unwrap_or_default(),
-        &mut out,
-    );
+    walk("", &serde_json::to_value(Config::default()).unwrap_or_default(), &mut out);
     out
 }
 
@@ -373,11 +328,7 @@ fn describe(error: &figment::Error) -> String {
         .map(|e| {
             let path = e.path.join(".");
             let env_name = format!("PUBLICA_{}", path.to_ascii_uppercase().replace('.', "__"));
-            if path.is_empty() {
-                e.kind.to_string()
-            } else {
-                format!("`{path}` ({env_name}): {}", e.kind)
-            }
+            if path.is_empty() { e.kind.to_string() } else { format!("`{path}` ({env_name}): {}", e.kind) }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -388,10 +339,7 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -400,17 +348,10 @@ mod tests {
         let file = dir.path().join("publica.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[database]\nmax_connections = 3\nacquire_timeout_ms = 7\n")
             .expect("write");
-        let loaded = Config::load_from(&file, &vars(&[("PUBLICA_DATABASE__MAX_CONNECTIONS", "5")]))
-            .expect("load");
+        let loaded = Config::load_from(&file, &vars(&[("PUBLICA_DATABASE__MAX_CONNECTIONS", "5")])).expect("load");
         assert_eq!(loaded.config.listen.port(), 9000, "file overrides default");
-        assert_eq!(
-            loaded.config.database.max_connections, 5,
-            "environment overrides file"
-        );
-        assert_eq!(
-            loaded.config.database.acquire_timeout_ms, 7,
-            "file value kept"
-        );
+        assert_eq!(loaded.config.database.max_connections, 5, "environment overrides file");
+        assert_eq!(loaded.config.database.acquire_timeout_ms, 7, "file value kept");
         assert_eq!(loaded.config.jobs.workers, 4, "default kept");
         assert!(loaded.warnings.is_empty());
     }
@@ -419,11 +360,7 @@ mod tests {
     fn unknown_variables_are_reported() {
         let loaded = Config::load_from(
             Path::new("/nonexistent/publica.toml"),
-            &vars(&[
-                ("PUBLICA_LISTN", "x"),
-                ("PUBLICA_TEST_POSTGRES", "postgres://x"),
-                ("OTHER", "1"),
-            ]),
+            &vars(&[("PUBLICA_LISTN", "x"), ("PUBLICA_TEST_POSTGRES", "postgres://x"), ("OTHER", "1")]),
         )
         .expect("load");
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
@@ -443,10 +380,7 @@ mod tests {
             ]),
         )
         .expect("load");
-        assert_eq!(
-            loaded.config.master_key.as_ref().map(Secret::expose),
-            Some("c2VjcmV0LW1hc3Rlci1rZXk=")
-        );
+        assert_eq!(loaded.config.master_key.as_ref().map(Secret::expose), Some("c2VjcmV0LW1hc3Rlci1rZXk="));
         let shown = loaded.config.show();
         assert!(!shown.contains("c2VjcmV0"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
@@ -456,11 +390,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let err = Config::load_from(
-            Path::new("/nonexistent"),
-            &vars(&[("PUBLICA_JOBS__WORKERS", "many")]),
-        )
-        .expect_err("must fail");
+        let err = Config::load_from(Path::new("/nonexistent"), &vars(&[("PUBLICA_JOBS__WORKERS", "many")]))
+            .expect_err("must fail");
         assert!(err.to_string().contains("jobs.workers"), "{err}");
         assert!(err.to_string().contains("PUBLICA_JOBS__WORKERS"), "{err}");
     }

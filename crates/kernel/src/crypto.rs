@@ -26,9 +26,7 @@ pub enum CryptoError {
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     // The system RNG failing is unrecoverable and never happens on a working kernel.
-    SystemRandom::new()
-        .fill(&mut buf)
-        .expect("system random number generator failed");
+    SystemRandom::new().fill(&mut buf).expect("system random number generator failed");
     buf
 }
 
@@ -80,13 +78,11 @@ impl MasterKey {
         let bytes = STANDARD
             .decode(text)
             .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
-            .map_err(|_| {
-                CryptoError::MasterKey(
-                    "PUBLICA_MASTER_KEY must be base64 of 32 random bytes".into(),
-                )
-            })?;
+            .map_err(|_| CryptoError::MasterKey("PUBLICA_MASTER_KEY must be base64 of 32 random bytes".into()))?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-            CryptoError::MasterKey("PUBLICA_MASTER_KEY must decode to exactly 32 bytes (e.g. `openssl rand -base64 32`)".into())
+            CryptoError::MasterKey(
+                "PUBLICA_MASTER_KEY must decode to exactly 32 bytes (e.g. `openssl rand -base64 32`)".into(),
+            )
         })?;
         Ok(Self { bytes })
     }
@@ -98,24 +94,16 @@ impl MasterKey {
         }
         let path = data.join("master.key");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text)
-                .map_err(|e| CryptoError::MasterKey(format!("{}: {e}", path.display()))),
+            Ok(text) => Self::parse(&text).map_err(|e| CryptoError::MasterKey(format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data).map_err(|e| {
-                    CryptoError::MasterKey(format!("cannot create {}: {e}", data.display()))
-                })?;
-                let key = Self {
-                    bytes: random_bytes(),
-                };
-                write_private_file(&path, STANDARD.encode(key.bytes).as_bytes()).map_err(|e| {
-                    CryptoError::MasterKey(format!("cannot write {}: {e}", path.display()))
-                })?;
+                std::fs::create_dir_all(data)
+                    .map_err(|e| CryptoError::MasterKey(format!("cannot create {}: {e}", data.display())))?;
+                let key = Self { bytes: random_bytes() };
+                write_private_file(&path, STANDARD.encode(key.bytes).as_bytes())
+                    .map_err(|e| CryptoError::MasterKey(format!("cannot write {}: {e}", path.display())))?;
                 Ok(key)
             }
-            Err(e) => Err(CryptoError::MasterKey(format!(
-                "cannot read {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(CryptoError::MasterKey(format!("cannot read {}: {e}", path.display()))),
         }
     }
 
@@ -129,12 +117,8 @@ impl MasterKey {
         let key = self.aead();
         let nonce_bytes = random_bytes::<NONCE_LEN>();
         let mut buf = plaintext.to_vec();
-        key.seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce_bytes),
-            Aad::from(aad),
-            &mut buf,
-        )
-        .expect("AES-GCM sealing cannot fail for in-memory buffers");
+        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(aad), &mut buf)
+            .expect("AES-GCM sealing cannot fail for in-memory buffers");
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&buf);
         out
@@ -147,10 +131,7 @@ impl MasterKey {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Decrypt)?;
         let mut buf = body.to_vec();
-        let plain = self
-            .aead()
-            .open_in_place(nonce, Aad::from(aad), &mut buf)
-            .map_err(|_| CryptoError::Decrypt)?;
+        let plain = self.aead().open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| CryptoError::Decrypt)?;
         Ok(plain.to_vec())
     }
 
@@ -162,11 +143,7 @@ impl MasterKey {
 /// Write a file readable by its owner only.
 pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(contents)?;
     file.sync_all()
 }
@@ -191,9 +168,7 @@ impl Alg {
     }
 
     pub fn parse(text: &str) -> Option<Alg> {
-        Alg::ALL
-            .into_iter()
-            .find(|a| a.as_str().eq_ignore_ascii_case(text))
+        Alg::ALL.into_iter().find(|a| a.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -215,12 +190,9 @@ impl PrivateKey {
     pub fn generate(alg: Alg) -> Result<Self, CryptoError> {
         let err = |e: aws_lc_rs::error::Unspecified| CryptoError::Key(e.to_string());
         Ok(match alg {
-            Alg::RS256 => Self::Rsa(
-                signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(err)?,
-            ),
+            Alg::RS256 => Self::Rsa(signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(err)?),
             Alg::ES256 => Self::Ecdsa(
-                signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
-                    .map_err(err)?,
+                signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).map_err(err)?,
             ),
             Alg::EdDSA => Self::Ed25519(signature::Ed25519KeyPair::generate().map_err(err)?),
         })
@@ -230,10 +202,7 @@ impl PrivateKey {
     pub fn to_pkcs8(&self) -> Result<Vec<u8>, CryptoError> {
         let err = |e: aws_lc_rs::error::Unspecified| CryptoError::Key(e.to_string());
         Ok(match self {
-            Self::Rsa(k) => AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(k)
-                .map_err(err)?
-                .as_ref()
-                .to_vec(),
+            Self::Rsa(k) => AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(k).map_err(err)?.as_ref().to_vec(),
             Self::Ecdsa(k) => k.to_pkcs8v1().map_err(err)?.as_ref().to_vec(),
             Self::Ed25519(k) => k.to_pkcs8v1().map_err(err)?.as_ref().to_vec(),
         })
@@ -244,11 +213,7 @@ impl PrivateKey {
         Ok(match alg {
             Alg::RS256 => Self::Rsa(signature::RsaKeyPair::from_pkcs8(der).map_err(err)?),
             Alg::ES256 => Self::Ecdsa(
-                signature::EcdsaKeyPair::from_pkcs8(
-                    &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                    der,
-                )
-                .map_err(err)?,
+                signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(err)?,
             ),
             Alg::EdDSA => Self::Ed25519(signature::Ed25519KeyPair::from_pkcs8(der).map_err(err)?),
         })
@@ -269,8 +234,7 @@ impl PrivateKey {
         Ok(match self {
             Self::Rsa(k) => {
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig)
-                    .map_err(err)?;
+                k.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(err)?;
                 sig
             }
             Self::Ecdsa(k) => k.sign(&rng, message).map_err(err)?.as_ref().to_vec(),
@@ -317,11 +281,7 @@ pub fn jwk_thumbprint(jwk: &serde_json::Value) -> String {
 
 /// Verify a signature made by [`PrivateKey::sign`] against a public JWK.
 pub fn verify(jwk: &serde_json::Value, alg: Alg, message: &[u8], sig: &[u8]) -> bool {
-    let field = |name: &str| {
-        jwk.get(name)
-            .and_then(|v| v.as_str())
-            .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-    };
+    let field = |name: &str| jwk.get(name).and_then(|v| v.as_str()).and_then(|s| URL_SAFE_NO_PAD.decode(s).ok());
     match alg {
         Alg::RS256 => {
             let (Some(n), Some(e)) = (field("n"), field("e")) else {
@@ -338,15 +298,11 @@ pub fn verify(jwk: &serde_json::Value, alg: Alg, message: &[u8], sig: &[u8]) -> 
             let mut point = vec![4u8];
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                .verify(message, sig)
-                .is_ok()
+            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(message, sig).is_ok()
         }
         Alg::EdDSA => {
             let Some(x) = field("x") else { return false };
-            signature::UnparsedPublicKey::new(&signature::ED25519, x)
-                .verify(message, sig)
-                .is_ok()
+            signature::UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok()
         }
     }
 }
@@ -359,16 +315,12 @@ mod tests {
     fn every_algorithm_signs_verifies_and_survives_pkcs8() {
         for alg in Alg::ALL {
             let key = PrivateKey::generate(alg).expect("generate");
-            let again =
-                PrivateKey::from_pkcs8(alg, &key.to_pkcs8().expect("pkcs8")).expect("parse");
+            let again = PrivateKey::from_pkcs8(alg, &key.to_pkcs8().expect("pkcs8")).expect("parse");
             let jwk = again.public_jwk();
             assert_eq!(jwk, key.public_jwk());
             let sig = again.sign(b"message").expect("sign");
             assert!(verify(&jwk, alg, b"message", &sig), "{alg}");
-            assert!(
-                !verify(&jwk, alg, b"massage", &sig),
-                "{alg} must reject another message"
-            );
+            assert!(!verify(&jwk, alg, b"massage", &sig), "{alg} must reject another message");
         }
     }
 
@@ -377,16 +329,10 @@ mod tests {
         let key = MasterKey::parse(&STANDARD.encode([7u8; 32])).expect("key");
         let mut sealed = key.encrypt(b"kid-1", b"secret");
         assert_eq!(key.decrypt(b"kid-1", &sealed).expect("open"), b"secret");
-        assert!(
-            key.decrypt(b"kid-2", &sealed).is_err(),
-            "bound to its owner"
-        );
+        assert!(key.decrypt(b"kid-2", &sealed).is_err(), "bound to its owner");
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
-        assert!(
-            key.decrypt(b"kid-1", &sealed).is_err(),
-            "tampering detected"
-        );
+        assert!(key.decrypt(b"kid-1", &sealed).is_err(), "tampering detected");
         assert!(MasterKey::parse("c2hvcnQ=").is_err());
     }
 
@@ -397,10 +343,7 @@ mod tests {
         let a = MasterKey::load_or_create(None, dir.path()).expect("create");
         let b = MasterKey::load_or_create(None, dir.path()).expect("load");
         assert_eq!(a.bytes, b.bytes);
-        let mode = std::fs::metadata(dir.path().join("master.key"))
-            .expect("meta")
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(dir.path().join("master.key")).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

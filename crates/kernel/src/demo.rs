@@ -22,27 +22,15 @@ const ORGS: &[DemoOrg] = &[
         slug: "demoland-digital",
         name: "Demoland Digital Agency",
         kind: OrgKind::Platform,
-        members: &[(
-            "operator@digital.demoland.example",
-            "Ada Operator",
-            &["admin", "auditor", "member"],
-        )],
+        members: &[("operator@digital.demoland.example", "Ada Operator", &["admin", "auditor", "member"])],
     },
     DemoOrg {
         slug: "interior",
         name: "Ministry of the Interior",
         kind: OrgKind::Agency,
         members: &[
-            (
-                "registrar@interior.demoland.example",
-                "Rémi Registrar",
-                &["admin", "member"],
-            ),
-            (
-                "clerk@interior.demoland.example",
-                "Chloé Clerk",
-                &["member"],
-            ),
+            ("registrar@interior.demoland.example", "Rémi Registrar", &["admin", "member"]),
+            ("clerk@interior.demoland.example", "Chloé Clerk", &["member"]),
         ],
     },
     DemoOrg {
@@ -50,47 +38,27 @@ const ORGS: &[DemoOrg] = &[
         name: "Demoland Tax Office",
         kind: OrgKind::Agency,
         members: &[
-            (
-                "inspector@tax.demoland.example",
-                "Ines Inspector",
-                &["admin", "member"],
-            ),
-            (
-                "auditor@tax.demoland.example",
-                "Omar Auditor",
-                &["auditor", "member"],
-            ),
+            ("inspector@tax.demoland.example", "Ines Inspector", &["admin", "member"]),
+            ("auditor@tax.demoland.example", "Omar Auditor", &["auditor", "member"]),
         ],
     },
     DemoOrg {
         slug: "capital-city",
         name: "City of Demopolis",
         kind: OrgKind::Agency,
-        members: &[(
-            "mayor-office@demopolis.demoland.example",
-            "Maya Office",
-            &["admin", "member"],
-        )],
+        members: &[("mayor-office@demopolis.demoland.example", "Maya Office", &["admin", "member"])],
     },
     DemoOrg {
         slug: "health-fund",
         name: "Demoland Health Insurance Fund",
         kind: OrgKind::Agency,
-        members: &[(
-            "case-worker@health.demoland.example",
-            "Hugo Caseworker",
-            &["admin", "member"],
-        )],
+        members: &[("case-worker@health.demoland.example", "Hugo Caseworker", &["admin", "member"])],
     },
     DemoOrg {
         slug: "acme-bakery",
         name: "Acme Bakery Ltd",
         kind: OrgKind::Business,
-        members: &[(
-            "owner@acme-bakery.example",
-            "Béatrice Baker",
-            &["admin", "member"],
-        )],
+        members: &[("owner@acme-bakery.example", "Béatrice Baker", &["admin", "member"])],
     },
 ];
 
@@ -101,28 +69,14 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
     for demo in ORGS {
         let org = match kernel.organisation_by_slug(demo.slug).await? {
             Some(org) => org,
-            None => {
-                kernel
-                    .create_organisation(
-                        &actor,
-                        &Slug::parse("slug", demo.slug)?,
-                        demo.name,
-                        demo.kind,
-                    )
-                    .await?
-            }
+            None => kernel.create_organisation(&actor, &Slug::parse("slug", demo.slug)?, demo.name, demo.kind).await?,
         };
         let existing = kernel.members(org.id).await?;
         let mut members = Vec::new();
         for (email, name, roles) in demo.members {
             if !existing.iter().any(|m| m.email == *email) {
-                let roles = Roles::parse_list(
-                    "roles",
-                    &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-                )?;
-                kernel
-                    .add_member(&actor, org.id, &Email::parse("email", email)?, name, &roles)
-                    .await?;
+                let roles = Roles::parse_list("roles", &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>())?;
+                kernel.add_member(&actor, org.id, &Email::parse("email", email)?, name, &roles).await?;
             }
             members.push(json!({ "email": email, "name": name, "roles": roles }));
         }
@@ -133,10 +87,7 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
                 format!("kernel:{}", demo.slug).as_bytes()
             ))
         );
-        match kernel
-            .insert_api_key(&actor, org.id, "kernel", "Demo kernel key", &token)
-            .await
-        {
+        match kernel.insert_api_key(&actor, org.id, "kernel", "Demo kernel key", &token).await {
             Ok(_) | Err(Error::Conflict(_)) => {}
             Err(e) => return Err(e),
         }

@@ -33,10 +33,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A client sent a bad value for `field`; `message` says what is wrong and how to fix it.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::Invalid { field: field.into(), message: message.into() }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -78,9 +75,7 @@ impl Error {
 impl From<DbError> for Error {
     fn from(error: DbError) -> Self {
         match error {
-            DbError::Unavailable(m) => {
-                Error::Unavailable(format!("database unreachable ({m}); retry shortly"))
-            }
+            DbError::Unavailable(m) => Error::Unavailable(format!("database unreachable ({m}); retry shortly")),
             other => Error::Internal(other.to_string()),
         }
     }
@@ -122,10 +117,7 @@ impl Problem {
             other => other.to_string(),
         };
         let errors = match error {
-            Error::Invalid { field, message } => vec![FieldError {
-                field: field.clone(),
-                message: message.clone(),
-            }],
+            Error::Invalid { field, message } => vec![FieldError { field: field.clone(), message: message.clone() }],
             _ => Vec::new(),
         };
         Problem {
@@ -155,14 +147,9 @@ impl IntoResponse for ApiError {
         }
         let problem = Problem::from_error(&self.0);
         let mut response = (self.0.status(), axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(self.0, Error::Unavailable(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }
@@ -179,19 +166,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Error::invalid("body", e.body_text()))?;
+        let bytes =
+            axum::body::Bytes::from_request(req, state).await.map_err(|e| Error::invalid("body", e.body_text()))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => Ok(Json(value)),
             Err(e) => {
                 let path = e.path().to_string();
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
-                };
+                let field = if path == "." { "body".to_string() } else { path };
                 Err(Error::invalid(field, e.into_inner().to_string()).into())
             }
         }

@@ -34,12 +34,7 @@ impl Lang {
     }
 
     pub fn parse(code: &str) -> Option<Lang> {
-        let primary = code
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let primary = code.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
 
@@ -50,13 +45,8 @@ impl Lang {
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let lang = Lang::parse(pieces.next()?)?;
-                let q = pieces
-                    .find_map(|p| {
-                        p.trim()
-                            .strip_prefix("q=")
-                            .and_then(|q| q.parse::<f32>().ok())
-                    })
-                    .unwrap_or(1.0);
+                let q =
+                    pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
                 (q > 0.0).then_some((q, lang))
             })
             .collect();
@@ -65,10 +55,8 @@ impl Lang {
     }
 }
 
-const SOURCES: &[(Lang, &str)] = &[
-    (Lang::En, include_str!("../locales/en/kernel.ftl")),
-    (Lang::Fr, include_str!("../locales/fr/kernel.ftl")),
-];
+const SOURCES: &[(Lang, &str)] =
+    &[(Lang::En, include_str!("../locales/en/kernel.ftl")), (Lang::Fr, include_str!("../locales/fr/kernel.ftl"))];
 
 /// The loaded message bundles.
 pub struct I18n {
@@ -85,11 +73,8 @@ impl I18n {
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             bundle.set_use_isolating(false);
             for (_, source) in SOURCES.iter().filter(|(l, _)| *l == lang) {
-                let resource =
-                    FluentResource::try_new((*source).to_string()).expect("valid Fluent syntax");
-                bundle
-                    .add_resource(resource)
-                    .expect("no duplicate message ids");
+                let resource = FluentResource::try_new((*source).to_string()).expect("valid Fluent syntax");
+                bundle.add_resource(resource).expect("no duplicate message ids");
             }
             bundles.insert(lang, bundle);
         }
@@ -116,9 +101,7 @@ impl I18n {
             };
             if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return bundle
-                    .format_pattern(pattern, args, &mut errors)
-                    .into_owned();
+                return bundle.format_pattern(pattern, args, &mut errors).into_owned();
             }
         }
         id.to_string()
@@ -130,30 +113,13 @@ impl I18n {
             source
                 .lines()
                 .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim()))
-                .filter(|id| {
-                    !id.is_empty()
-                        && !id.starts_with('#')
-                        && !id.starts_with(' ')
-                        && !id.starts_with('.')
-                })
+                .filter(|id| !id.is_empty() && !id.starts_with('#') && !id.starts_with(' ') && !id.starts_with('.'))
                 .map(str::to_string)
                 .collect()
         };
-        let en: Vec<String> = SOURCES
-            .iter()
-            .filter(|(l, _)| *l == Lang::En)
-            .flat_map(|(_, s)| ids(s))
-            .collect();
-        let fr: Vec<String> = SOURCES
-            .iter()
-            .filter(|(l, _)| *l == Lang::Fr)
-            .flat_map(|(_, s)| ids(s))
-            .collect();
-        en.iter()
-            .filter(|i| !fr.contains(i))
-            .chain(fr.iter().filter(|i| !en.contains(i)))
-            .cloned()
-            .collect()
+        let en: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::En).flat_map(|(_, s)| ids(s)).collect();
+        let fr: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::Fr).flat_map(|(_, s)| ids(s)).collect();
+        en.iter().filter(|i| !fr.contains(i)).chain(fr.iter().filter(|i| !en.contains(i))).cloned().collect()
     }
 }
 
@@ -163,14 +129,8 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(
-            Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"),
-            Some(Lang::Fr)
-        );
-        assert_eq!(
-            Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"),
-            Some(Lang::Fr)
-        );
+        assert_eq!(Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.5,fr;q=0.7"), Some(Lang::Fr));
         assert_eq!(Lang::from_accept_language("de"), None);
         assert_eq!(Lang::from_accept_language("fr;q=0, en"), Some(Lang::En));
     }
@@ -178,11 +138,7 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_language() {
         let i18n = I18n::load();
-        assert!(
-            i18n.missing().is_empty(),
-            "untranslated: {:?}",
-            i18n.missing()
-        );
+        assert!(i18n.missing().is_empty(), "untranslated: {:?}", i18n.missing());
         assert_eq!(i18n.t(Lang::Fr, "nav-home"), "Accueil");
         assert_eq!(i18n.t(Lang::En, "nav-home"), "Home");
     }

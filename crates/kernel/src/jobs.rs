@@ -53,12 +53,7 @@ pub struct NewJob {
 
 impl NewJob {
     pub fn new(kind: &str, idempotency_key: impl Into<String>, payload: serde_json::Value) -> Self {
-        NewJob {
-            kind: kind.into(),
-            idempotency_key: idempotency_key.into(),
-            payload,
-            run_at: None,
-        }
+        NewJob { kind: kind.into(), idempotency_key: idempotency_key.into(), payload, run_at: None }
     }
 }
 
@@ -126,10 +121,7 @@ pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>> {
 /// Delay before attempt `attempt + 1`: 2^attempt seconds, at most an hour, plus up to a
 /// quarter more at random so that jobs failing together do not retry together.
 pub fn backoff(attempt: i32) -> time::Duration {
-    let base_ms = 1000
-        * 2i64
-            .saturating_pow(attempt.clamp(0, 12).unsigned_abs())
-            .min(3600);
+    let base_ms = 1000 * 2i64.saturating_pow(attempt.clamp(0, 12).unsigned_abs()).min(3600);
     let jitter_ms = base_ms / 4 * i64::from(crate::crypto::random_bytes::<1>()[0]) / 255;
     time::Duration::milliseconds(base_ms + jitter_ms)
 }
@@ -153,26 +145,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(
-        db: Db,
-        handlers: Vec<Arc<dyn JobHandler>>,
-        settings: WorkerSettings,
-        wake: Arc<Notify>,
-    ) -> Self {
+    pub fn new(db: Db, handlers: Vec<Arc<dyn JobHandler>>, settings: WorkerSettings, wake: Arc<Notify>) -> Self {
         let handlers = handlers.into_iter().map(|h| (h.kind(), h)).collect();
-        let name = format!(
-            "{}:{}:{}",
-            hostname(),
-            std::process::id(),
-            &Uuid::new_v4().simple().to_string()[..8]
-        );
-        Worker {
-            db,
-            handlers: Arc::new(handlers),
-            settings,
-            name,
-            wake,
-        }
+        let name = format!("{}:{}:{}", hostname(), std::process::id(), &Uuid::new_v4().simple().to_string()[..8]);
+        Worker { db, handlers: Arc::new(handlers), settings, name, wake }
     }
 
     /// Wake the worker now (after this process enqueued something).
@@ -187,11 +163,7 @@ impl Worker {
         tokio::pin!(shutdown);
         loop {
             let free = slots.available_permits();
-            let claimed = if free > 0 {
-                self.claim(free as i64).await
-            } else {
-                Ok(Vec::new())
-            };
+            let claimed = if free > 0 { self.claim(free as i64).await } else { Ok(Vec::new()) };
             let idle = match claimed {
                 Ok(jobs) => {
                     let none = jobs.is_empty();
@@ -226,34 +198,41 @@ impl Worker {
 
     async fn claim(&self, limit: i64) -> std::result::Result<Vec<JobContext>, sqlx::Error> {
         let now = Timestamp::now();
-        let until = now
-            .plus(time::Duration::try_from(self.settings.lease).unwrap_or(time::Duration::SECOND));
+        let until = now.plus(time::Duration::try_from(self.settings.lease).unwrap_or(time::Duration::SECOND));
         let rows = match &self.db {
-            Db::Postgres(pool) => {
-                sqlx::query(
-                    "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
+            Db::Postgres(pool) => sqlx::query(
+                "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
                      WHERE id IN (SELECT id FROM kernel_jobs
                                   WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
                                   ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
                      RETURNING id, kind, payload, idempotency_key, attempts",
-                )
-                .bind(&self.name).bind(until).bind(now).bind(limit)
-                .fetch_all(pool).await?
-                .into_iter().map(|r| job_from_row(&r)).collect::<std::result::Result<Vec<_>, _>>()?
-            }
+            )
+            .bind(&self.name)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| job_from_row(&r))
+            .collect::<std::result::Result<Vec<_>, _>>()?,
             // SQLite has one writer at a time, so the subquery and update cannot interleave.
-            Db::Sqlite(pool) => {
-                sqlx::query(
-                    "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
+            Db::Sqlite(pool) => sqlx::query(
+                "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
                      WHERE id IN (SELECT id FROM kernel_jobs
                                   WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
                                   ORDER BY run_at LIMIT $4)
                      RETURNING id, kind, payload, idempotency_key, attempts",
-                )
-                .bind(&self.name).bind(until).bind(now).bind(limit)
-                .fetch_all(pool).await?
-                .into_iter().map(|r| job_from_row(&r)).collect::<std::result::Result<Vec<_>, _>>()?
-            }
+            )
+            .bind(&self.name)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| job_from_row(&r))
+            .collect::<std::result::Result<Vec<_>, _>>()?,
         };
         Ok(rows)
     }
@@ -262,10 +241,7 @@ impl Worker {
         let started = Timestamp::now();
         let run_id = self.record_start(&job, started).await;
         let outcome = match self.handlers.get(job.kind.as_str()) {
-            None => Err(JobFailure::Retry(format!(
-                "no handler for job kind `{}` in this process",
-                job.kind
-            ))),
+            None => Err(JobFailure::Retry(format!("no handler for job kind `{}` in this process", job.kind))),
             Some(handler) => {
                 let handler = handler.clone();
                 let heartbeat = self.heartbeat(job.id);
@@ -276,8 +252,7 @@ impl Worker {
             }
         };
         let elapsed = (Timestamp::now().inner() - started.inner()).as_seconds_f64();
-        metrics::histogram!("publica_job_duration_seconds", "kind" => job.kind.clone())
-            .record(elapsed);
+        metrics::histogram!("publica_job_duration_seconds", "kind" => job.kind.clone()).record(elapsed);
         let (outcome_label, error) = match &outcome {
             Ok(()) => ("succeeded", None),
             Err(JobFailure::Retry(e)) => ("failed", Some(e.clone())),
@@ -290,10 +265,7 @@ impl Worker {
         // Finishing must not be lost to a brief database outage: retry until it lands.
         for delay in [0u64, 100, 500, 2000, 5000] {
             tokio::time::sleep(Duration::from_millis(delay)).await;
-            match self
-                .finish(&job, &outcome, run_id, outcome_label, error.as_deref())
-                .await
-            {
+            match self.finish(&job, &outcome, run_id, outcome_label, error.as_deref()).await {
                 Ok(()) => return,
                 Err(e) if is_unavailable(&e) => continue,
                 Err(e) => {
@@ -309,9 +281,8 @@ impl Worker {
         let period = self.settings.lease / 3;
         loop {
             tokio::time::sleep(period).await;
-            let until = Timestamp::now().plus(
-                time::Duration::try_from(self.settings.lease).unwrap_or(time::Duration::SECOND),
-            );
+            let until =
+                Timestamp::now().plus(time::Duration::try_from(self.settings.lease).unwrap_or(time::Duration::SECOND));
             let result = on_db!(&self.db, pool => sqlx::query(
                 "UPDATE kernel_jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
                 .bind(until).bind(id).bind(&self.name).execute(pool).await.map(|r| r.rows_affected()));
@@ -382,9 +353,7 @@ where
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "host".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into())
 }
 
 /// `kernel.probe`: waits `sleep_ms` and succeeds. Operators enqueue probes with
@@ -398,12 +367,7 @@ impl JobHandler for ProbeJob {
         "kernel.probe"
     }
     async fn run(&self, job: &JobContext) -> std::result::Result<(), JobFailure> {
-        let ms = job
-            .payload
-            .get("sleep_ms")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
-            .min(60_000);
+        let ms = job.payload.get("sleep_ms").and_then(serde_json::Value::as_u64).unwrap_or(0).min(60_000);
         tokio::time::sleep(Duration::from_millis(ms)).await;
         Ok(())
     }

@@ -59,13 +59,9 @@ pub struct Keyring {
 impl Keyring {
     /// Load all keys, creating any missing active key (one per signing algorithm, one for audit).
     pub async fn open(db: &Db, master: MasterKey) -> Result<Keyring> {
-        let ring = Keyring {
-            master,
-            keys: RwLock::new(Vec::new()),
-        };
+        let ring = Keyring { master, keys: RwLock::new(Vec::new()) };
         ring.reload(db).await?;
-        let mut wanted: Vec<(Purpose, Alg)> =
-            Alg::ALL.iter().map(|a| (Purpose::Signing, *a)).collect();
+        let mut wanted: Vec<(Purpose, Alg)> = Alg::ALL.iter().map(|a| (Purpose::Signing, *a)).collect();
         wanted.push((Purpose::Audit, Alg::EdDSA));
         let mut created = false;
         for (purpose, alg) in wanted {
@@ -103,8 +99,7 @@ impl Keyring {
         });
         let mut keys = Vec::with_capacity(rows.len());
         for (kid, alg, purpose, sealed, created_at, retire_at) in rows {
-            let alg = Alg::parse(&alg)
-                .ok_or_else(|| Error::internal(format!("key {kid}: unknown algorithm {alg}")))?;
+            let alg = Alg::parse(&alg).ok_or_else(|| Error::internal(format!("key {kid}: unknown algorithm {alg}")))?;
             let der = self.master.decrypt(kid.as_bytes(), &sealed).map_err(|e| {
                 Error::internal(format!(
                     "key {kid}: {e}; is PUBLICA_MASTER_KEY the one this database was created with?"
@@ -112,15 +107,7 @@ impl Keyring {
             })?;
             let private = PrivateKey::from_pkcs8(alg, &der).map_err(Error::internal)?;
             let jwk = published_jwk(&private, &kid);
-            keys.push(Arc::new(LoadedKey {
-                kid,
-                alg,
-                purpose,
-                jwk,
-                private,
-                created_at,
-                retire_at,
-            }));
+            keys.push(Arc::new(LoadedKey { kid, alg, purpose, jwk, private, created_at, retire_at }));
         }
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         Ok(())
@@ -132,10 +119,7 @@ impl Keyring {
 
     /// The key currently used to sign for `purpose` with `alg`.
     pub fn active(&self, purpose: Purpose, alg: Alg) -> Option<Arc<LoadedKey>> {
-        self.all()
-            .into_iter()
-            .rev()
-            .find(|k| k.purpose == purpose.as_str() && k.alg == alg && k.retire_at.is_none())
+        self.all().into_iter().rev().find(|k| k.purpose == purpose.as_str() && k.alg == alg && k.retire_at.is_none())
     }
 
     pub fn by_kid(&self, kid: &str) -> Option<Arc<LoadedKey>> {
@@ -150,48 +134,27 @@ impl Keyring {
     /// The JSON Web Key Set: active signing keys and those still in their overlap period.
     pub fn jwks(&self) -> serde_json::Value {
         let now = Timestamp::now();
-        let keys: Vec<_> = self
-            .all()
-            .iter()
-            .filter(|k| k.published(now))
-            .map(|k| k.jwk.clone())
-            .collect();
+        let keys: Vec<_> = self.all().iter().filter(|k| k.published(now)).map(|k| k.jwk.clone()).collect();
         serde_json::json!({ "keys": keys })
     }
 
     /// Replace the active key for `alg`: the old one stays published for `overlap` then retires.
     /// Returns the new key id. The caller audits and commits.
-    pub async fn rotate(
-        &self,
-        tx: &mut Tx,
-        purpose: Purpose,
-        alg: Alg,
-        overlap: time::Duration,
-    ) -> Result<String> {
+    pub async fn rotate(&self, tx: &mut Tx, purpose: Purpose, alg: Alg, overlap: time::Duration) -> Result<String> {
         let retire_at = Timestamp::now().plus(overlap);
         on_tx!(tx, c => sqlx::query("UPDATE kernel_keys SET retire_at = $1 WHERE purpose = $2 AND alg = $3 AND retire_at IS NULL")
             .bind(retire_at).bind(purpose.as_str()).bind(alg.as_str()).execute(c).await.map(|_| ()))?;
         match self.insert_new(tx, purpose, alg).await {
             Ok(kid) => Ok(kid),
-            Err(InsertError::Duplicate) => Err(Error::Conflict(
-                "another rotation is in progress; try again".into(),
-            )),
+            Err(InsertError::Duplicate) => Err(Error::Conflict("another rotation is in progress; try again".into())),
             Err(InsertError::Other(e)) => Err(e),
         }
     }
 
-    async fn insert_new(
-        &self,
-        tx: &mut Tx,
-        purpose: Purpose,
-        alg: Alg,
-    ) -> std::result::Result<String, InsertError> {
-        let private =
-            PrivateKey::generate(alg).map_err(|e| InsertError::Other(Error::internal(e)))?;
+    async fn insert_new(&self, tx: &mut Tx, purpose: Purpose, alg: Alg) -> std::result::Result<String, InsertError> {
+        let private = PrivateKey::generate(alg).map_err(|e| InsertError::Other(Error::internal(e)))?;
         let kid = crypto::jwk_thumbprint(&private.public_jwk());
-        let der = private
-            .to_pkcs8()
-            .map_err(|e| InsertError::Other(Error::internal(e)))?;
+        let der = private.to_pkcs8().map_err(|e| InsertError::Other(Error::internal(e)))?;
         let sealed = self.master.encrypt(kid.as_bytes(), &der);
         let jwk = published_jwk(&private, &kid).to_string();
         let result = on_tx!(tx, c => sqlx::query(

@@ -77,26 +77,14 @@ impl Kernel {
         for m in &migrations {
             m.run(&db).await?;
         }
-        Self::open_migrated(
-            config,
-            db,
-            blocks.iter().map(|b| b.name()).collect(),
-            migrations,
-        )
-        .await
+        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
     }
 
     /// Connect without migrating (for commands that only read, such as `audit verify`).
     pub async fn open_existing(config: Config, blocks: &[&dyn Block]) -> Result<Kernel> {
         let db = Db::connect(&config).await?;
         let migrations = blocks.iter().map(|b| b.migrations()).collect();
-        Self::open_migrated(
-            config,
-            db,
-            blocks.iter().map(|b| b.name()).collect(),
-            migrations,
-        )
-        .await
+        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
     }
 
     async fn open_migrated(
@@ -105,9 +93,8 @@ impl Kernel {
         blocks: Vec<&'static str>,
         migrations: Vec<BlockMigrations>,
     ) -> Result<Kernel> {
-        let master =
-            MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data)
-                .map_err(error::Error::internal)?;
+        let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data)
+            .map_err(error::Error::internal)?;
         let csrf_key = master.derive("publica-csrf-v1");
         let keys = Keyring::open(&db, master).await?;
         Ok(Kernel {
@@ -177,11 +164,7 @@ impl Kernel {
 
     /// The demo credentials, when this process seeded the demo.
     pub fn demo_credentials(&self) -> Option<serde_json::Value> {
-        self.inner
-            .demo
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.demo.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
     pub fn set_demo_credentials(&self, value: serde_json::Value) {
         *self.inner.demo.write().unwrap_or_else(|e| e.into_inner()) = Some(value);

@@ -70,8 +70,7 @@ impl ApiPrincipal {
 
 const ORG_COLUMNS: &str = "id, slug, name, kind, created_at";
 const MEMBER_COLUMNS: &str = "id, org_id, email, name, roles, created_at, disabled_at";
-const KEY_COLUMNS: &str =
-    "id, org_id, block, name, token_prefix, created_at, revoked_at, last_used_at";
+const KEY_COLUMNS: &str = "id, org_id, block, name, token_prefix, created_at, revoked_at, last_used_at";
 
 macro_rules! org_from {
     ($r:expr) => {{
@@ -96,11 +95,7 @@ macro_rules! member_from {
             org_id: r.try_get(1)?,
             email: r.try_get(2)?,
             name: r.try_get(3)?,
-            roles: Roles::from_text(&roles)
-                .0
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            roles: Roles::from_text(&roles).0.into_iter().map(String::from).collect(),
             created_at: r.try_get(5)?,
             disabled_at: r.try_get(6)?,
         }
@@ -126,10 +121,7 @@ macro_rules! key_from {
 fn name_field(field: &str, text: &str) -> Result<String> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 200 || text.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            "give a name of 1 to 200 printable characters",
-        ));
+        return Err(Error::invalid(field, "give a name of 1 to 200 printable characters"));
     }
     Ok(text.to_string())
 }
@@ -143,45 +135,36 @@ impl Kernel {
         kind: OrgKind,
     ) -> Result<Organisation> {
         let name = name_field("name", name)?;
-        let org = Organisation {
-            id: Uuid::now_v7(),
-            slug: slug.as_str().into(),
-            name,
-            kind,
-            created_at: Timestamp::now(),
-        };
+        let org =
+            Organisation { id: Uuid::now_v7(), slug: slug.as_str().into(), name, kind, created_at: Timestamp::now() };
         let mut tx = self.db().begin().await?;
         let inserted = on_tx!(&mut tx, c => sqlx::query("INSERT INTO kernel_organisations (id, slug, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(org.id).bind(&org.slug).bind(&org.name).bind(kind.as_str()).bind(org.created_at).execute(c).await.map(|_| ()));
         match inserted {
             Err(e) if unique_violation(&e) => {
-                return Err(Error::Conflict(format!(
-                    "an organisation with slug `{}` exists",
-                    org.slug
-                )));
+                return Err(Error::Conflict(format!("an organisation with slug `{}` exists", org.slug)));
             }
             other => other?,
         }
-        self.audit(&mut tx, Event::new(actor, "kernel.organisation.created", "organisation", org.id).org(org.id)
-            .details(serde_json::json!({ "slug": org.slug, "name": org.name, "kind": kind.as_str() }))).await?;
+        self.audit(
+            &mut tx,
+            Event::new(actor, "kernel.organisation.created", "organisation", org.id)
+                .org(org.id)
+                .details(serde_json::json!({ "slug": org.slug, "name": org.name, "kind": kind.as_str() })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(org)
     }
 
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ORG_COLUMNS} FROM kernel_organisations ORDER BY name"
-        ));
-        Ok(
-            on_db!(self.db(), pool => sqlx::query(sql).fetch_all(pool).await?.iter()
-            .map(|r| Ok(org_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?),
-        )
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS} FROM kernel_organisations ORDER BY name"));
+        Ok(on_db!(self.db(), pool => sqlx::query(sql).fetch_all(pool).await?.iter()
+            .map(|r| Ok(org_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
     }
 
     pub async fn organisation(&self, id: Uuid) -> Result<Organisation> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ORG_COLUMNS} FROM kernel_organisations WHERE id = $1"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS} FROM kernel_organisations WHERE id = $1"));
         let org = on_db!(self.db(), pool => match sqlx::query(sql).bind(id).fetch_optional(pool).await? {
             Some(r) => Some(org_from!(&r)),
             None => None,
@@ -190,15 +173,11 @@ impl Kernel {
     }
 
     pub async fn organisation_by_slug(&self, slug: &str) -> Result<Option<Organisation>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ORG_COLUMNS} FROM kernel_organisations WHERE slug = $1"
-        ));
-        Ok(
-            on_db!(self.db(), pool => match sqlx::query(sql).bind(slug).fetch_optional(pool).await? {
-                Some(r) => Some(org_from!(&r)),
-                None => None,
-            }),
-        )
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS} FROM kernel_organisations WHERE slug = $1"));
+        Ok(on_db!(self.db(), pool => match sqlx::query(sql).bind(slug).fetch_optional(pool).await? {
+            Some(r) => Some(org_from!(&r)),
+            None => None,
+        }))
     }
 
     pub async fn add_member(
@@ -226,10 +205,7 @@ impl Kernel {
             .execute(c).await.map(|_| ()));
         match inserted {
             Err(e) if unique_violation(&e) => {
-                return Err(Error::Conflict(format!(
-                    "{} is already a member of {}",
-                    member.email, org.slug
-                )));
+                return Err(Error::Conflict(format!("{} is already a member of {}", member.email, org.slug)));
             }
             other => other?,
         }
@@ -248,10 +224,8 @@ impl Kernel {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLUMNS} FROM kernel_members WHERE org_id = $1 ORDER BY email"
         ));
-        Ok(
-            on_db!(self.db(), pool => sqlx::query(sql).bind(org_id).fetch_all(pool).await?.iter()
-            .map(|r| Ok(member_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?),
-        )
+        Ok(on_db!(self.db(), pool => sqlx::query(sql).bind(org_id).fetch_all(pool).await?.iter()
+            .map(|r| Ok(member_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
     }
 
     /// Every active membership of one email address, across organisations.
@@ -259,16 +233,12 @@ impl Kernel {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLUMNS} FROM kernel_members WHERE email = $1 AND disabled_at IS NULL ORDER BY created_at"
         ));
-        Ok(
-            on_db!(self.db(), pool => sqlx::query(sql).bind(email.as_str()).fetch_all(pool).await?.iter()
-            .map(|r| Ok(member_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?),
-        )
+        Ok(on_db!(self.db(), pool => sqlx::query(sql).bind(email.as_str()).fetch_all(pool).await?.iter()
+            .map(|r| Ok(member_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
     }
 
     pub async fn member(&self, id: Uuid) -> Result<Member> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {MEMBER_COLUMNS} FROM kernel_members WHERE id = $1"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {MEMBER_COLUMNS} FROM kernel_members WHERE id = $1"));
         let member = on_db!(self.db(), pool => match sqlx::query(sql).bind(id).fetch_optional(pool).await? {
             Some(r) => Some(member_from!(&r)),
             None => None,
@@ -285,11 +255,7 @@ impl Kernel {
             return Err(Error::not_found(format!("active member {id}")));
         }
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM kernel_sessions WHERE member_id = $1").bind(id).execute(c).await.map(|_| ()))?;
-        self.audit(
-            &mut tx,
-            Event::new(actor, "kernel.member.disabled", "member", id).org(org_id),
-        )
-        .await?;
+        self.audit(&mut tx, Event::new(actor, "kernel.member.disabled", "member", id).org(org_id)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -306,17 +272,12 @@ impl Kernel {
         if !self.knows_block(block) {
             return Err(Error::invalid(
                 "block",
-                format!(
-                    "unknown block `{block}`; one of: {}",
-                    self.block_names().join(", ")
-                ),
+                format!("unknown block `{block}`; one of: {}", self.block_names().join(", ")),
             ));
         }
         self.organisation(org_id).await?;
         let token = format!("publica_{block}_{}", random_token());
-        self.insert_api_key(actor, org_id, block, &name, &token)
-            .await
-            .map(|key| (key, token))
+        self.insert_api_key(actor, org_id, block, &name, &token).await.map(|key| (key, token))
     }
 
     /// Store a key whose token the caller chose (demo data derives tokens deterministically).
@@ -349,8 +310,13 @@ impl Kernel {
             }
             other => other?,
         }
-        self.audit(&mut tx, Event::new(actor, "kernel.api_key.created", "api_key", key.id).org(org_id)
-            .details(serde_json::json!({ "block": block, "name": key.name, "prefix": key.token_prefix }))).await?;
+        self.audit(
+            &mut tx,
+            Event::new(actor, "kernel.api_key.created", "api_key", key.id)
+                .org(org_id)
+                .details(serde_json::json!({ "block": block, "name": key.name, "prefix": key.token_prefix })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(key)
     }
@@ -359,10 +325,8 @@ impl Kernel {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {KEY_COLUMNS} FROM kernel_api_keys WHERE org_id = $1 ORDER BY created_at DESC"
         ));
-        Ok(
-            on_db!(self.db(), pool => sqlx::query(sql).bind(org_id).fetch_all(pool).await?.iter()
-            .map(|r| Ok(key_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?),
-        )
+        Ok(on_db!(self.db(), pool => sqlx::query(sql).bind(org_id).fetch_all(pool).await?.iter()
+            .map(|r| Ok(key_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
     }
 
     pub async fn revoke_api_key(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> Result<()> {
@@ -372,11 +336,7 @@ impl Kernel {
         if n == 0 {
             return Err(Error::not_found(format!("active API key {id}")));
         }
-        self.audit(
-            &mut tx,
-            Event::new(actor, "kernel.api_key.revoked", "api_key", id).org(org_id),
-        )
-        .await?;
+        self.audit(&mut tx, Event::new(actor, "kernel.api_key.revoked", "api_key", id).org(org_id)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -394,20 +354,13 @@ impl Kernel {
             return Err(Error::Unauthenticated("this API key was revoked".into()));
         }
         if key_block != block {
-            return Err(Error::Forbidden(format!(
-                "this API key is for the `{key_block}` block, not `{block}`"
-            )));
+            return Err(Error::Forbidden(format!("this API key is for the `{key_block}` block, not `{block}`")));
         }
         let now = Timestamp::now();
         let stale = now.plus(time::Duration::minutes(-1));
         on_db!(self.db(), pool => sqlx::query("UPDATE kernel_api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
             .bind(now).bind(key_id).bind(stale).execute(pool).await.map(|_| ()))?;
         let org_kind = OrgKind::parse("kind", &kind)?;
-        Ok(ApiPrincipal {
-            key_id,
-            org_id,
-            org_kind,
-            block: key_block,
-        })
+        Ok(ApiPrincipal { key_id, org_id, org_kind, block: key_block })
     }
 }

@@ -39,10 +39,7 @@ impl StaffSession {
         if self.has_role(role) || (self.org_kind == OrgKind::Platform && self.has_role("admin")) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "this needs the `{role}` role in {}",
-                self.org_name
-            )))
+            Err(Error::Forbidden(format!("this needs the `{role}` role in {}", self.org_name)))
         }
     }
 }
@@ -56,9 +53,7 @@ impl Kernel {
         }
         let token = random_token();
         let now = Timestamp::now();
-        let expires = now.plus(time::Duration::minutes(
-            self.config().session.login_link_ttl_minutes,
-        ));
+        let expires = now.plus(time::Duration::minutes(self.config().session.login_link_ttl_minutes));
         let mut tx = self.db().begin().await?;
         on_tx!(&mut tx, c => sqlx::query("INSERT INTO kernel_login_links (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(sha256(token.as_bytes()).to_vec()).bind(member_id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
@@ -66,9 +61,7 @@ impl Kernel {
             &mut tx,
             Event::new(actor, "kernel.login_link.issued", "member", member_id)
                 .org(member.org_id)
-                .details(
-                    serde_json::json!({ "email": member.email, "expires_at": expires.to_fixed() }),
-                ),
+                .details(serde_json::json!({ "email": member.email, "expires_at": expires.to_fixed() })),
         )
         .await?;
         tx.commit().await?;
@@ -99,14 +92,9 @@ impl Kernel {
             .bind(sha256(session.as_bytes()).to_vec()).bind(member_id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
         self.audit(
             &mut tx,
-            Event::new(
-                &Actor::member(member_id),
-                "kernel.session.started",
-                "member",
-                member_id,
-            )
-            .org(member.org_id)
-            .details(serde_json::json!({ "method": "login-link" })),
+            Event::new(&Actor::member(member_id), "kernel.session.started", "member", member_id)
+                .org(member.org_id)
+                .details(serde_json::json!({ "method": "login-link" })),
         )
         .await?;
         tx.commit().await?;
@@ -123,18 +111,16 @@ impl Kernel {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.disabled_at IS NULL")
             .bind(&hash).bind(Timestamp::now()).fetch_optional(pool).await)?;
         Ok(match row {
-            Some((member_id, email, name, roles, org_id, org_slug, org_name, kind)) => {
-                Some(StaffSession {
-                    member_id,
-                    email,
-                    name,
-                    org_id,
-                    org_slug,
-                    org_name,
-                    org_kind: OrgKind::parse("kind", &kind)?,
-                    roles: Roles::from_text(&roles),
-                })
-            }
+            Some((member_id, email, name, roles, org_id, org_slug, org_name, kind)) => Some(StaffSession {
+                member_id,
+                email,
+                name,
+                org_id,
+                org_slug,
+                org_name,
+                org_kind: OrgKind::parse("kind", &kind)?,
+                roles: Roles::from_text(&roles),
+            }),
             None => None,
         })
     }
@@ -143,17 +129,8 @@ impl Kernel {
         let mut tx = self.db().begin().await?;
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM kernel_sessions WHERE token_hash = $1")
             .bind(sha256(token.as_bytes()).to_vec()).execute(c).await.map(|_| ()))?;
-        self.audit(
-            &mut tx,
-            Event::new(
-                &who.actor(),
-                "kernel.session.ended",
-                "member",
-                who.member_id,
-            )
-            .org(who.org_id),
-        )
-        .await?;
+        self.audit(&mut tx, Event::new(&who.actor(), "kernel.session.ended", "member", who.member_id).org(who.org_id))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -38,10 +38,7 @@ impl TestApp {
     }
 
     /// As [`TestApp::each`], adjusting the configuration first.
-    pub async fn each_with(
-        blocks: &[Arc<dyn Block>],
-        adjust: impl Fn(&mut Config),
-    ) -> Vec<TestApp> {
+    pub async fn each_with(blocks: &[Arc<dyn Block>], adjust: impl Fn(&mut Config)) -> Vec<TestApp> {
         let mut apps = vec![Self::start(blocks, None, &adjust).await];
         if let Some(url) = postgres_database().await {
             apps.push(Self::start(blocks, Some(url), &adjust).await);
@@ -51,16 +48,9 @@ impl TestApp {
         apps
     }
 
-    async fn start(
-        blocks: &[Arc<dyn Block>],
-        database_url: Option<String>,
-        adjust: &impl Fn(&mut Config),
-    ) -> TestApp {
+    async fn start(blocks: &[Arc<dyn Block>], database_url: Option<String>, adjust: &impl Fn(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary data directory");
-        let mut config = Config {
-            data: dir.path().to_path_buf(),
-            ..Config::default()
-        };
+        let mut config = Config { data: dir.path().to_path_buf(), ..Config::default() };
         config.database_url = database_url.map(Secret::new);
         config.jobs.workers = 0;
         adjust(&mut config);
@@ -69,26 +59,16 @@ impl TestApp {
         let refs: Vec<&dyn Block> = all.iter().map(|b| b.as_ref()).collect();
         let kernel = Kernel::open(config, &refs).await.expect("open the kernel");
         let router = crate::web::app(&kernel, &all);
-        TestApp {
-            backend: kernel.db().backend(),
-            kernel,
-            router,
-            _dir: dir,
-        }
+        TestApp { backend: kernel.db().backend(), kernel, router, _dir: dir }
     }
 
     /// Send a request through the whole middleware stack.
     pub async fn request(&self, request: Request<Body>) -> Response<Body> {
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible router")
+        self.router.clone().oneshot(request).await.expect("infallible router")
     }
 
     pub async fn get(&self, path: &str) -> Response<Body> {
-        self.request(Request::get(path).body(Body::empty()).expect("request"))
-            .await
+        self.request(Request::get(path).body(Body::empty()).expect("request")).await
     }
 
     /// A JSON request with a bearer token; returns the status and the parsed body.
@@ -99,10 +79,8 @@ impl TestApp {
         token: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"));
+        let mut builder =
+            Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
         let body = match body {
             Some(b) => {
                 builder = builder.header("content-type", "application/json");
@@ -112,32 +90,21 @@ impl TestApp {
         };
         let response = self.request(builder.body(body).expect("request")).await;
         let status = response.status().as_u16();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-        )
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
     }
 }
 
 /// A fresh PostgreSQL database on the test server, if one is configured.
 async fn postgres_database() -> Option<String> {
-    let admin = std::env::var("PUBLICA_TEST_POSTGRES")
-        .ok()
-        .filter(|s| !s.is_empty())?;
+    let admin = std::env::var("PUBLICA_TEST_POSTGRES").ok().filter(|s| !s.is_empty())?;
     let name = format!("publica_test_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .expect("connect to PUBLICA_TEST_POSTGRES");
+    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PUBLICA_TEST_POSTGRES");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&pool)
         .await
         .expect("create database");
     pool.close().await;
-    let (base, _) = admin
-        .rsplit_once('/')
-        .expect("a URL ending in a database name");
+    let (base, _) = admin.rsplit_once('/').expect("a URL ending in a database name");
     Some(format!("{base}/{name}"))
 }

@@ -20,18 +20,9 @@ pub fn init_logging(config: &Config) {
         "text" => false,
         _ => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init()
-    } else {
-        builder.try_init()
-    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ =
+        if json { builder.json().flatten_event(true).with_current_span(true).try_init() } else { builder.try_init() };
 }
 
 pub async fn serve(config: Config, blocks: Vec<Arc<dyn Block>>) -> anyhow::Result<()> {
@@ -41,35 +32,22 @@ pub async fn serve(config: Config, blocks: Vec<Arc<dyn Block>>) -> anyhow::Resul
     if let Some(list) = config.block_list() {
         let known: Vec<&str> = refs.iter().map(|b| b.name()).collect();
         if let Some(unknown) = list.iter().find(|b| !known.contains(&b.as_str())) {
-            anyhow::bail!(
-                "--blocks names `{unknown}`, which this binary does not have; known: {}",
-                known.join(", ")
-            );
+            anyhow::bail!("--blocks names `{unknown}`, which this binary does not have; known: {}", known.join(", "));
         }
     }
-    let kernel = Kernel::open(config.clone(), &refs)
-        .await
-        .context("cannot open the database")?;
+    let kernel = Kernel::open(config.clone(), &refs).await.context("cannot open the database")?;
     if config.demo {
         seed_demo(&kernel, &blocks).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (is another process using it? set --listen)",
-                config.listen
-            )
-        })?;
+        .with_context(|| format!("cannot listen on {} (is another process using it? set --listen)", config.listen))?;
     let address = listener.local_addr()?;
     let app = publica_kernel::web::app(&kernel, &blocks);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = if config.jobs.workers > 0 {
-        let handlers = blocks
-            .iter()
-            .flat_map(|b| b.job_handlers(&kernel))
-            .collect();
+        let handlers = blocks.iter().flat_map(|b| b.job_handlers(&kernel)).collect();
         let settings = WorkerSettings {
             concurrency: config.jobs.workers,
             poll_interval: Duration::from_millis(config.jobs.poll_interval_ms.max(10)),
@@ -98,10 +76,7 @@ pub async fn serve(config: Config, blocks: Vec<Arc<dyn Block>>) -> anyhow::Resul
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("server error")?;
     reload.abort();
     if let Some(worker) = worker {
         let _ = worker.await;
@@ -114,10 +89,7 @@ pub async fn serve(config: Config, blocks: Vec<Arc<dyn Block>>) -> anyhow::Resul
 async fn seed_demo(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> anyhow::Result<()> {
     let mut credentials = serde_json::Map::new();
     for block in blocks {
-        let value = block
-            .seed_demo(kernel)
-            .await
-            .with_context(|| format!("seeding the {} demo", block.name()))?;
+        let value = block.seed_demo(kernel).await.with_context(|| format!("seeding the {} demo", block.name()))?;
         credentials.insert(block.name().to_string(), value);
     }
     let credentials = serde_json::Value::Object(credentials);

@@ -21,10 +21,7 @@ pub struct BlockMigrations {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MigrationStatus {
     Current,
-    Pending {
-        block: &'static str,
-        missing: Vec<i64>,
-    },
+    Pending { block: &'static str, missing: Vec<i64> },
 }
 
 impl BlockMigrations {
@@ -33,11 +30,7 @@ impl BlockMigrations {
     }
 
     fn migrator(&self, backend: &str) -> Migrator {
-        let list = if backend == "sqlite" {
-            self.sqlite
-        } else {
-            self.postgres
-        };
+        let list = if backend == "sqlite" { self.sqlite } else { self.postgres };
         let migrations = list
             .iter()
             .map(|(version, description, sql)| {
@@ -65,34 +58,19 @@ impl BlockMigrations {
 
     /// Compare what is applied with what this binary carries.
     pub async fn status(&self, db: &Db) -> Result<MigrationStatus, DbError> {
-        let sql = AssertSqlSafe(format!(
-            "SELECT version FROM {} WHERE success",
-            self.table()
-        ));
-        let applied: Vec<i64> = match on_db!(db, pool => sqlx::query_scalar(sql).fetch_all(pool).await)
-        {
+        let sql = AssertSqlSafe(format!("SELECT version FROM {} WHERE success", self.table()));
+        let applied: Vec<i64> = match on_db!(db, pool => sqlx::query_scalar(sql).fetch_all(pool).await) {
             Ok(rows) => rows,
             // No table yet: nothing applied.
             Err(e) if !super::is_unavailable(&e) => Vec::new(),
             Err(e) => return Err(e.into()),
         };
-        let list = if db.backend() == "sqlite" {
-            self.sqlite
-        } else {
-            self.postgres
-        };
-        let missing: Vec<i64> = list
-            .iter()
-            .map(|m| m.0)
-            .filter(|v| !applied.contains(v))
-            .collect();
+        let list = if db.backend() == "sqlite" { self.sqlite } else { self.postgres };
+        let missing: Vec<i64> = list.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect();
         Ok(if missing.is_empty() {
             MigrationStatus::Current
         } else {
-            MigrationStatus::Pending {
-                block: self.block,
-                missing,
-            }
+            MigrationStatus::Pending { block: self.block, missing }
         })
     }
 }

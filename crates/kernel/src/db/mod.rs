@@ -73,21 +73,14 @@ pub enum DbError {
 
 impl From<sqlx::Error> for DbError {
     fn from(error: sqlx::Error) -> Self {
-        if is_unavailable(&error) {
-            DbError::Unavailable(error.to_string())
-        } else {
-            DbError::Other(error)
-        }
+        if is_unavailable(&error) { DbError::Unavailable(error.to_string()) } else { DbError::Other(error) }
     }
 }
 
 /// Whether an error means the database cannot be reached (as opposed to a bad query).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => {
             // PostgreSQL connection exceptions (08…), admin shutdown/crash/cannot connect (57P0…);

@@ -29,10 +29,7 @@ impl OrgKind {
             "platform" => Ok(OrgKind::Platform),
             "agency" => Ok(OrgKind::Agency),
             "business" => Ok(OrgKind::Business),
-            other => Err(Error::invalid(
-                field,
-                format!("`{other}` is not one of platform, agency, business"),
-            )),
+            other => Err(Error::invalid(field, format!("`{other}` is not one of platform, agency, business"))),
         }
     }
 }
@@ -45,18 +42,13 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
         let ok = (2..=63).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !text.starts_with('-')
             && !text.ends_with('-');
         if ok {
             Ok(Slug(text.to_string()))
         } else {
-            Err(Error::invalid(
-                field,
-                "use 2 to 63 lowercase letters, digits and inner hyphens, e.g. `tax-office`",
-            ))
+            Err(Error::invalid(field, "use 2 to 63 lowercase letters, digits and inner hyphens, e.g. `tax-office`"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -101,10 +93,7 @@ impl Email {
         if valid {
             Ok(Email(text))
         } else {
-            Err(Error::invalid(
-                field,
-                "not an email address, e.g. name@agency.example",
-            ))
+            Err(Error::invalid(field, "not an email address, e.g. name@agency.example"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -149,9 +138,7 @@ impl Role {
         let ok = !text.is_empty()
             && text.len() <= 64
             && text.starts_with(|c: char| c.is_ascii_lowercase())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_:-".contains(&b));
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_:-".contains(&b));
         if ok {
             Ok(Role(text.to_string()))
         } else {
@@ -197,19 +184,11 @@ impl Roles {
 
     /// Read back what [`Roles::to_text`] stored.
     pub fn from_text(text: &str) -> Self {
-        Roles(
-            text.split_whitespace()
-                .filter_map(|r| Role::parse("roles", r).ok())
-                .collect(),
-        )
+        Roles(text.split_whitespace().filter_map(|r| Role::parse("roles", r).ok()).collect())
     }
 
     pub fn to_text(&self) -> String {
-        self.0
-            .iter()
-            .map(Role::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.0.iter().map(Role::as_str).collect::<Vec<_>>().join(" ")
     }
 
     pub fn has(&self, role: &str) -> bool {
@@ -223,29 +202,19 @@ mod tests {
 
     #[test]
     fn parsing_rejects_bad_values_and_names_the_field() {
-        assert_eq!(
-            Email::parse("email", " A.Person@Agency.Example ")
-                .expect("ok")
-                .as_str(),
-            "a.person@agency.example"
-        );
+        assert_eq!(Email::parse("email", " A.Person@Agency.Example ").expect("ok").as_str(), "a.person@agency.example");
         for bad in ["", "nobody", "a@b", "a@@b.c", "a b@c.d", "@c.d", "a@.c"] {
             let err = Email::parse("email", bad).expect_err(bad);
-            assert!(
-                matches!(err, Error::Invalid { ref field, .. } if field == "email"),
-                "{bad}"
-            );
+            assert!(matches!(err, Error::Invalid { ref field, .. } if field == "email"), "{bad}");
         }
         assert!(Slug::parse("slug", "tax-office").is_ok());
         for bad in ["T", "-a", "a-", "a_b", "Tax"] {
             assert!(Slug::parse("slug", bad).is_err(), "{bad}");
         }
-        let roles = Roles::parse_list("roles", &["member".into(), "admin".into(), "admin".into()])
-            .expect("roles");
+        let roles = Roles::parse_list("roles", &["member".into(), "admin".into(), "admin".into()]).expect("roles");
         assert_eq!(roles.to_text(), "admin member");
         assert_eq!(Roles::from_text(&roles.to_text()), roles);
-        let err =
-            Roles::parse_list("roles", &["admin".into(), "Bad Role".into()]).expect_err("bad");
+        let err = Roles::parse_list("roles", &["admin".into(), "Bad Role".into()]).expect_err("bad");
         assert!(err.to_string().starts_with("roles/1:"), "{err}");
     }
 }

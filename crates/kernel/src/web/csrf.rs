@@ -4,15 +4,13 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
-use super::page::PageError;
 use crate::Kernel;
 use crate::crypto::{b64url, constant_time_eq, hmac_sha256, random_token};
-use crate::error::Error;
 
 /// The hidden form field that carries the token.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -24,69 +22,49 @@ pub(crate) fn token_for(kernel: &Kernel, cookie: &str) -> String {
     b64url(&hmac_sha256(kernel.csrf_key(), cookie.as_bytes()))
 }
 
-pub(super) async fn layer(
-    State(kernel): State<Kernel>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, next: Next) -> Response {
     let jar = axum_extra::extract::CookieJar::from_headers(request.headers());
-    let existing = jar
-        .get(COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 32);
+    let existing = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32);
     let https = super::is_https(&kernel, request.headers());
     let fresh = existing.is_none().then(random_token);
-    let cookie_value = existing
-        .clone()
-        .or_else(|| fresh.clone())
-        .unwrap_or_default();
+    let cookie_value = existing.clone().or_else(|| fresh.clone()).unwrap_or_default();
     let scope = super::page::PageScope {
         kernel: kernel.clone(),
         lang: super::page::negotiate(request.headers()),
         csrf: token_for(&kernel, &cookie_value),
         path: request.uri().path().to_string(),
     };
-    let unsafe_method = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
         let (parts, body) = request.into_parts();
         let bytes = match to_bytes(body, FORM_LIMIT).await {
             Ok(b) => b,
             Err(_) => {
-                return super::page::PAGE
-                    .sync_scope(scope, || reject("the form is too large").into_response());
+                return super::page::PAGE.sync_scope(scope, || {
+                    super::page::translated_error(StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large")
+                });
             }
         };
         let from_query = parts.uri.query().and_then(|q| field(q.as_bytes()));
-        let is_form = parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| {
-            v.as_bytes()
-                .starts_with(b"application/x-www-form-urlencoded")
-        });
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
         let submitted = from_query.or_else(|| if is_form { field(&bytes) } else { None });
         let valid = match (existing, submitted) {
-            (Some(cookie), Some(token)) => {
-                constant_time_eq(token.as_bytes(), token_for(&kernel, &cookie).as_bytes())
-            }
+            (Some(cookie), Some(token)) => constant_time_eq(token.as_bytes(), token_for(&kernel, &cookie).as_bytes()),
             _ => false,
         };
         if !valid {
-            return super::page::PAGE.sync_scope(scope, || {
-                reject("the form could not be verified (it may have expired); go back, reload the page and try again")
-                    .into_response()
-            });
+            return super::page::PAGE
+                .sync_scope(scope, || super::page::translated_error(StatusCode::FORBIDDEN, "error-csrf"));
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
     let mut response = super::page::PAGE.scope(scope, next.run(request)).await;
     if let Some(value) = fresh {
-        let cookie = Cookie::build((COOKIE, value))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(https)
-            .build();
+        let cookie =
+            Cookie::build((COOKIE, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(https).build();
         if let Ok(v) = cookie.to_string().parse() {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -95,11 +73,5 @@ pub(super) async fn layer(
 }
 
 fn field(body: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned())
-}
-
-fn reject(message: &str) -> PageError {
-    PageError(Error::Forbidden(message.into()))
+    url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
 }

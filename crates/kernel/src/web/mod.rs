@@ -19,9 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -36,32 +34,38 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: system endpoints, every served block's API and pages, all layers.
 pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
     let served = kernel.config().block_list();
-    let serves = |name: &str| {
-        name == "kernel"
-            || served
-                .as_ref()
-                .is_none_or(|list| list.iter().any(|b| b == name))
-    };
+    let serves = |name: &str| name == "kernel" || served.as_ref().is_none_or(|list| list.iter().any(|b| b == name));
     let mut api = Router::new();
     let mut pages = Router::new();
     let mut docs = std::collections::BTreeMap::new();
     for block in blocks.iter().filter(|b| serves(b.name())) {
         api = api.merge(block.api_routes(kernel));
         pages = pages.merge(block.page_routes(kernel));
-        docs.insert(
-            block.name(),
-            serde_json::to_value(block.openapi()).unwrap_or_default(),
-        );
+        docs.insert(block.name(), serde_json::to_value(block.openapi()).unwrap_or_default());
     }
     let docs = Arc::new(docs);
     let pages = pages.merge(pages::routes(kernel.clone(), docs.clone()));
     let pages = pages.layer(middleware::from_fn_with_state(kernel.clone(), csrf::layer));
+    // Browsers get an HTML 404 in their language; API clients get problem+json.
+    let page_404 =
+        Router::new().fallback(page::not_found).layer(middleware::from_fn_with_state(kernel.clone(), csrf::layer));
+    let fallback = move |request: Request| {
+        let page_404 = page_404.clone();
+        async move {
+            if page::wants_html(request.headers()) {
+                use tower::ServiceExt;
+                page_404.oneshot(request).await.unwrap_or_else(|never| match never {})
+            } else {
+                page::not_found().await
+            }
+        }
+    };
     let timeout = Duration::from_secs(kernel.config().http.request_timeout_seconds.max(1));
     Router::new()
         .merge(system::routes(kernel.clone(), docs))
         .merge(api)
         .merge(pages)
-        .fallback(page::not_found)
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(kernel.clone(), security_headers))
         .layer(middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(kernel.config().http.body_limit_bytes))
@@ -89,14 +93,8 @@ async fn request_scope(request: Request, next: Next) -> Response {
 
 /// Whether the client reached us over TLS (directly or through a proxy that says so).
 pub(crate) fn is_https(kernel: &Kernel, headers: &axum::http::HeaderMap) -> bool {
-    kernel
-        .config()
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"))
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+    kernel.config().public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
 async fn security_headers(
@@ -118,19 +116,10 @@ async fn security_headers(
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::REFERRER_POLICY, "no-referrer");
-    set(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set(
-        HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=(), payment=()",
-    );
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     if https {
-        set(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=63072000; includeSubDomains",
-        );
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
     }
     response
 }

@@ -35,10 +35,7 @@ pub(crate) fn negotiate(headers: &HeaderMap) -> Lang {
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
         .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::En)
 }
@@ -57,13 +54,7 @@ pub struct PageCtx {
 
 impl PageCtx {
     fn from_scope(scope: PageScope, staff: Option<StaffSession>) -> Self {
-        PageCtx {
-            kernel: scope.kernel,
-            lang: scope.lang,
-            csrf: scope.csrf,
-            path: scope.path,
-            staff,
-        }
+        PageCtx { kernel: scope.kernel, lang: scope.lang, csrf: scope.csrf, path: scope.path, staff }
     }
 
     /// Translate a message id.
@@ -73,9 +64,7 @@ impl PageCtx {
 
     /// Translate with one argument.
     pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
-        self.kernel
-            .i18n()
-            .t_args(self.lang, id, &[(name, value.to_string())])
+        self.kernel.i18n().t_args(self.lang, id, &[(name, value.to_string())])
     }
 
     pub fn lang_code(&self) -> &'static str {
@@ -96,9 +85,7 @@ impl PageCtx {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.staff
-            .as_ref()
-            .is_some_and(|s| s.require("admin").is_ok())
+        self.staff.as_ref().is_some_and(|s| s.require("admin").is_ok())
     }
 }
 
@@ -111,9 +98,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let kernel = Kernel::from_ref(state);
-        let scope = PAGE
-            .try_with(Clone::clone)
-            .map_err(|_| PageError(Error::internal("page route outside the page layer")))?;
+        let scope =
+            PAGE.try_with(Clone::clone).map_err(|_| PageError(Error::internal("page route outside the page layer")))?;
         let staff = match CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE) {
             Some(cookie) => kernel.session(cookie.value()).await?,
             None => None,
@@ -133,9 +119,7 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = PageCtx::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let ctx = PageCtx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         match ctx.staff.clone() {
             Some(staff) => Ok(Staff(ctx, staff)),
             None => Err(Redirect::to("/signin").into_response()),
@@ -158,11 +142,28 @@ pub struct Page {
     pub ctx: PageCtx,
     pub title: String,
     pub paragraphs: Vec<String>,
+    /// The language of the paragraphs when it differs from the page's (untranslated detail).
+    pub paragraphs_lang: Option<&'static str>,
 }
 
 /// An [`Error`] shown as an HTML page in the visitor's language.
 #[derive(Debug)]
 pub struct PageError(pub Error);
+
+/// An error page whose explanation is a translated message.
+pub fn translated_error(status: StatusCode, message_id: &str) -> Response {
+    let Ok(scope) = PAGE.try_with(Clone::clone) else {
+        return (status, message_id.to_string()).into_response();
+    };
+    let ctx = PageCtx::from_scope(scope, None);
+    let page = Page {
+        title: ctx.t(&format!("error-title-{}", status.as_u16())),
+        paragraphs: vec![ctx.t(message_id)],
+        paragraphs_lang: None,
+        ctx,
+    };
+    (status, render(&page)).into_response()
+}
 
 impl<E: Into<Error>> From<E> for PageError {
     fn from(error: E) -> Self {
@@ -180,27 +181,32 @@ impl IntoResponse for PageError {
             return (status, self.0.to_string()).into_response();
         };
         let ctx = PageCtx::from_scope(scope, None);
-        let detail = match &self.0 {
-            Error::Internal(_) => ctx.t("error-internal"),
-            Error::Unavailable(_) => ctx.t("error-unavailable"),
-            other => other.to_string(),
+        // Service errors explain themselves in English; say so to screen readers elsewhere.
+        let (detail, lang) = match &self.0 {
+            Error::Internal(_) => (ctx.t("error-internal"), None),
+            Error::Unavailable(_) => (ctx.t("error-unavailable"), None),
+            Error::NotFound(_) => (ctx.t("error-not-found"), None),
+            other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
         };
         let page = Page {
             title: ctx.t(&format!("error-title-{}", status.as_u16())),
             paragraphs: vec![detail],
+            paragraphs_lang: lang,
             ctx,
         };
         (status, render(&page)).into_response()
     }
 }
 
-pub(super) async fn not_found(headers: HeaderMap) -> Response {
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    if wants_html && PAGE.try_with(|_| ()).is_ok() {
-        return PageError(Error::not_found("this page")).into_response();
+/// Whether the client is a browser asking for a page rather than an API client.
+pub(super) fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// Unknown paths: an HTML page for browsers (inside the page layer), problem+json otherwise.
+pub(super) async fn not_found() -> Response {
+    if PAGE.try_with(|_| ()).is_ok() {
+        return translated_error(StatusCode::NOT_FOUND, "error-not-found");
     }
     crate::error::ApiError(Error::not_found("this resource")).into_response()
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -34,10 +34,7 @@ pub(super) fn routes(kernel: Kernel, docs: Docs) -> Router {
         .route("/admin/api-keys", get(api_keys).post(create_api_key))
         .route("/admin/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/admin/audit", get(audit))
-        .route(
-            "/docs/api",
-            get(move |ctx: PageCtx| api_reference(ctx, docs.clone())),
-        )
+        .route("/docs/api", get(move |ctx: PageCtx| api_reference(ctx, docs.clone())))
         .with_state(kernel)
 }
 
@@ -60,22 +57,11 @@ struct Demo {
 
 async fn demo(ctx: PageCtx, State(kernel): State<Kernel>) -> Result<Response, PageError> {
     let Some(creds) = kernel.demo_credentials() else {
-        return Err(PageError(crate::error::Error::not_found(
-            "the demo (start with `publica serve --demo`)",
-        )));
+        return Err(PageError(crate::error::Error::not_found("the demo (start with `publica serve --demo`)")));
     };
     let sections = creds
         .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        serde_json::to_string_pretty(v).unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), serde_json::to_string_pretty(v).unwrap_or_default())).collect())
         .unwrap_or_default();
     Ok(render(&Demo { ctx, sections }))
 }
@@ -108,7 +94,13 @@ async fn link_redeem(
     headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let session = kernel.redeem_login_link(&token).await?;
+    let session = match kernel.redeem_login_link(&token).await {
+        Ok(session) => session,
+        Err(crate::error::Error::Unauthenticated(_)) => {
+            return Ok(super::page::translated_error(axum::http::StatusCode::UNAUTHORIZED, "error-login-link"));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let cookie = Cookie::build((SESSION_COOKIE, session))
         .path("/")
         .http_only(true)
@@ -118,19 +110,11 @@ async fn link_redeem(
     Ok((jar.add(cookie), Redirect::to("/admin")).into_response())
 }
 
-async fn signout(
-    Staff(_, staff): Staff,
-    State(kernel): State<Kernel>,
-    jar: CookieJar,
-) -> Result<Response, PageError> {
+async fn signout(Staff(_, staff): Staff, State(kernel): State<Kernel>, jar: CookieJar) -> Result<Response, PageError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         kernel.end_session(cookie.value(), &staff).await?;
     }
-    Ok((
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
-        Redirect::to("/"),
-    )
-        .into_response())
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -145,14 +129,10 @@ async fn language(
     headers: axum::http::HeaderMap,
     axum::Form(form): axum::Form<LanguageForm>,
 ) -> Result<Response, PageError> {
-    let lang = Lang::parse(&form.lang).ok_or_else(|| {
-        crate::error::Error::invalid("lang", "choose one of the offered languages")
-    })?;
+    let lang = Lang::parse(&form.lang)
+        .ok_or_else(|| crate::error::Error::invalid("lang", "choose one of the offered languages"))?;
     // Only come back to a path on this site.
-    let next = form
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = form.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)
@@ -182,20 +162,24 @@ struct Members {
     org_name: String,
     members: Vec<Member>,
     can_manage: bool,
+    /// The member just added, to confirm it.
+    added: Option<Member>,
+}
+
+#[derive(Deserialize)]
+struct MembersQuery {
+    added: Option<Uuid>,
 }
 
 async fn members(
     Staff(ctx, staff): Staff,
     State(kernel): State<Kernel>,
+    Query(query): Query<MembersQuery>,
 ) -> Result<Response, PageError> {
     let members = kernel.members(staff.org_id).await?;
     let can_manage = staff.require("admin").is_ok();
-    Ok(render(&Members {
-        ctx,
-        org_name: staff.org_name,
-        members,
-        can_manage,
-    }))
+    let added = query.added.and_then(|id| members.iter().find(|m| m.id == id).cloned());
+    Ok(render(&Members { ctx, org_name: staff.org_name, members, can_manage, added }))
 }
 
 #[derive(Deserialize)]
@@ -212,17 +196,10 @@ async fn add_member(
 ) -> Result<Response, PageError> {
     staff.require("admin")?;
     let email = Email::parse("email", &form.email)?;
-    let roles: Vec<String> = form
-        .roles
-        .split([',', ' '])
-        .filter(|r| !r.is_empty())
-        .map(str::to_string)
-        .collect();
+    let roles: Vec<String> = form.roles.split([',', ' ']).filter(|r| !r.is_empty()).map(str::to_string).collect();
     let roles = Roles::parse_list("roles", &roles)?;
-    kernel
-        .add_member(&staff.actor(), staff.org_id, &email, &form.name, &roles)
-        .await?;
-    Ok(Redirect::to("/admin/members").into_response())
+    let member = kernel.add_member(&staff.actor(), staff.org_id, &email, &form.name, &roles).await?;
+    Ok(Redirect::to(&format!("/admin/members?added={}", member.id)).into_response())
 }
 
 async fn disable_member(
@@ -231,9 +208,7 @@ async fn disable_member(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     staff.require("admin")?;
-    kernel
-        .disable_member(&staff.actor(), staff.org_id, id)
-        .await?;
+    kernel.disable_member(&staff.actor(), staff.org_id, id).await?;
     Ok(Redirect::to("/admin/members").into_response())
 }
 
@@ -246,18 +221,10 @@ struct ApiKeys {
     created: Option<(String, String)>,
 }
 
-async fn api_keys(
-    Staff(ctx, staff): Staff,
-    State(kernel): State<Kernel>,
-) -> Result<Response, PageError> {
+async fn api_keys(Staff(ctx, staff): Staff, State(kernel): State<Kernel>) -> Result<Response, PageError> {
     staff.require("admin")?;
     let keys = kernel.api_keys(staff.org_id).await?;
-    Ok(render(&ApiKeys {
-        ctx,
-        keys,
-        blocks: kernel.block_names(),
-        created: None,
-    }))
+    Ok(render(&ApiKeys { ctx, keys, blocks: kernel.block_names(), created: None }))
 }
 
 #[derive(Deserialize)]
@@ -273,20 +240,10 @@ async fn create_api_key(
     axum::Form(form): axum::Form<ApiKeyForm>,
 ) -> Result<Response, PageError> {
     staff.require("admin")?;
-    let (key, token) = kernel
-        .create_api_key(&staff.actor(), staff.org_id, &form.block, &form.name)
-        .await?;
+    let (key, token) = kernel.create_api_key(&staff.actor(), staff.org_id, &form.block, &form.name).await?;
     let keys = kernel.api_keys(staff.org_id).await?;
-    let mut response = render(&ApiKeys {
-        ctx,
-        keys,
-        blocks: kernel.block_names(),
-        created: Some((key.name, token)),
-    });
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    let mut response = render(&ApiKeys { ctx, keys, blocks: kernel.block_names(), created: Some((key.name, token)) });
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -296,9 +253,7 @@ async fn revoke_api_key(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     staff.require("admin")?;
-    kernel
-        .revoke_api_key(&staff.actor(), staff.org_id, id)
-        .await?;
+    kernel.revoke_api_key(&staff.actor(), staff.org_id, id).await?;
     Ok(Redirect::to("/admin/api-keys").into_response())
 }
 
@@ -309,13 +264,8 @@ struct Audit {
     entries: Vec<Entry>,
 }
 
-async fn audit(
-    Staff(ctx, staff): Staff,
-    State(kernel): State<Kernel>,
-) -> Result<Response, PageError> {
-    staff
-        .require("auditor")
-        .or_else(|_| staff.require("admin"))?;
+async fn audit(Staff(ctx, staff): Staff, State(kernel): State<Kernel>) -> Result<Response, PageError> {
+    staff.require("auditor").or_else(|_| staff.require("admin"))?;
     let entries = crate::audit::list(kernel.db(), Some(staff.org_id), None, 200).await?;
     Ok(render(&Audit { ctx, entries }))
 }
@@ -338,22 +288,12 @@ struct ApiReference {
 }
 
 async fn api_reference(ctx: PageCtx, docs: Docs) -> Response {
-    let text = |v: &serde_json::Value, k: &str| {
-        v.get(k)
-            .and_then(|s| s.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|s| s.as_str()).unwrap_or_default().to_string();
     let apis = docs
         .iter()
         .map(|(name, doc)| {
             let mut ops = Vec::new();
-            for (path, item) in doc
-                .get("paths")
-                .and_then(|p| p.as_object())
-                .into_iter()
-                .flatten()
-            {
+            for (path, item) in doc.get("paths").and_then(|p| p.as_object()).into_iter().flatten() {
                 for (method, op) in item.as_object().into_iter().flatten() {
                     let parameters = op
                         .get("parameters")
@@ -386,10 +326,7 @@ async fn api_reference(ctx: PageCtx, docs: Docs) -> Response {
                     });
                 }
             }
-            let title = doc
-                .get("info")
-                .map(|i| text(i, "title"))
-                .unwrap_or_default();
+            let title = doc.get("info").map(|i| text(i, "title")).unwrap_or_default();
             (name.to_string(), title, ops)
         })
         .collect();

@@ -22,11 +22,7 @@ pub(super) fn routes(kernel: Kernel, docs: Docs) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/assets/publica.css", get(css))
         .with_state(kernel)
-        .merge(
-            Router::new()
-                .route("/openapi/{file}", get(openapi))
-                .with_state(docs),
-        )
+        .merge(Router::new().route("/openapi/{file}", get(openapi)).with_state(docs))
 }
 
 async fn readyz(State(kernel): State<Kernel>) -> Response {
@@ -40,11 +36,10 @@ async fn readyz(State(kernel): State<Kernel>) -> Response {
         }
     };
     match check.await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({ "status": "ready", "database": kernel.db().backend() })),
-        )
-            .into_response(),
+        Ok(()) => {
+            (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready", "database": kernel.db().backend() })))
+                .into_response()
+        }
         Err(e) => ApiError(match e {
             Error::Unavailable(m) => Error::Unavailable(m),
             other => Error::Unavailable(other.to_string()),
@@ -58,35 +53,21 @@ async fn metrics(State(kernel): State<Kernel>) -> Response {
     let (size, idle) = kernel.db().pool_stats();
     metrics::gauge!("publica_db_pool_connections", "state" => "open").set(f64::from(size));
     metrics::gauge!("publica_db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("publica_db_pool_max_connections")
-        .set(f64::from(kernel.config().database.max_connections));
+    metrics::gauge!("publica_db_pool_max_connections").set(f64::from(kernel.config().database.max_connections));
     let up = kernel.db().ping().await.is_ok();
     metrics::gauge!("publica_db_up").set(if up { 1.0 } else { 0.0 });
     if up && let Ok(depth) = crate::jobs::depth(kernel.db()).await {
         for state in ["queued", "running", "succeeded", "dead"] {
-            let n = depth
-                .iter()
-                .find(|(s, _)| s == state)
-                .map_or(0, |(_, n)| *n);
+            let n = depth.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
             metrics::gauge!("publica_jobs", "state" => state).set(n as f64);
         }
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
 }
 
 async fn jwks(State(kernel): State<Kernel>) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "application/jwk-set+json"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
+        [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=300")],
         kernel.keys().jwks().to_string(),
     )
         .into_response()
@@ -98,10 +79,7 @@ async fn openapi(State(docs): State<Docs>, Path(file): Path<String>) -> Response
         Some(doc) => axum::Json(doc.clone()).into_response(),
         None => ApiError(Error::not_found(format!(
             "API document `{file}`; available: {}",
-            docs.keys()
-                .map(|k| format!("{k}.json"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            docs.keys().map(|k| format!("{k}.json")).collect::<Vec<_>>().join(", ")
         )))
         .into_response(),
     }
@@ -109,10 +87,7 @@ async fn openapi(State(docs): State<Docs>, Path(file): Path<String>) -> Response
 
 async fn css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/publica.css"),
     )
         .into_response()

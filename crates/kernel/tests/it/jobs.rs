@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use publica_kernel::jobs::{
-    self, JobContext, JobFailure, JobHandler, NewJob, Worker, WorkerSettings,
-};
+use publica_kernel::jobs::{self, JobContext, JobFailure, JobHandler, NewJob, Worker, WorkerSettings};
 use publica_kernel::testing::TestApp;
 
 /// Fails until it has been called `succeed_on` times.
@@ -23,11 +21,7 @@ impl JobHandler for Flaky {
     }
     async fn run(&self, _job: &JobContext) -> Result<(), JobFailure> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if n >= self.succeed_on {
-            Ok(())
-        } else {
-            Err(JobFailure::Retry(format!("attempt {n} failed")))
-        }
+        if n >= self.succeed_on { Ok(()) } else { Err(JobFailure::Retry(format!("attempt {n} failed"))) }
     }
 }
 
@@ -43,29 +37,17 @@ async fn enqueueing_twice_with_one_key_makes_one_job() {
         let mut tx = app.kernel.db().begin().await.expect("begin");
         let first = app
             .kernel
-            .enqueue(
-                &mut tx,
-                NewJob::new("test.flaky", "same", serde_json::json!({})),
-            )
+            .enqueue(&mut tx, NewJob::new("test.flaky", "same", serde_json::json!({})))
             .await
             .expect("enqueue");
         let second = app
             .kernel
-            .enqueue(
-                &mut tx,
-                NewJob::new("test.flaky", "same", serde_json::json!({})),
-            )
+            .enqueue(&mut tx, NewJob::new("test.flaky", "same", serde_json::json!({})))
             .await
             .expect("enqueue");
         tx.commit().await.expect("commit");
         assert!(first.is_some() && second.is_none(), "{}", app.backend);
-        assert_eq!(
-            jobs::list(app.kernel.db(), Some("queued"), 10)
-                .await
-                .expect("list")
-                .len(),
-            1
-        );
+        assert_eq!(jobs::list(app.kernel.db(), Some("queued"), 10).await.expect("list").len(), 1);
     }
 }
 
@@ -73,31 +55,14 @@ async fn enqueueing_twice_with_one_key_makes_one_job() {
 async fn a_failing_job_is_retried_then_dead_lettered_then_retried_by_hand() {
     for app in TestApp::each_with(&[], |c| c.jobs.max_attempts = 2).await {
         let calls = Arc::new(AtomicU32::new(0));
-        let handler = Arc::new(Flaky {
-            calls: calls.clone(),
-            succeed_on: 3,
-        });
+        let handler = Arc::new(Flaky { calls: calls.clone(), succeed_on: 3 });
         let mut tx = app.kernel.db().begin().await.expect("begin");
-        app.kernel
-            .enqueue(
-                &mut tx,
-                NewJob::new("test.flaky", "k1", serde_json::json!({})),
-            )
-            .await
-            .expect("enqueue");
+        app.kernel.enqueue(&mut tx, NewJob::new("test.flaky", "k1", serde_json::json!({}))).await.expect("enqueue");
         tx.commit().await.expect("commit");
 
-        let settings = WorkerSettings {
-            concurrency: 1,
-            poll_interval: Duration::from_millis(20),
-            lease: Duration::from_secs(5),
-        };
-        let worker = Worker::new(
-            app.kernel.db().clone(),
-            vec![handler],
-            settings,
-            app.kernel.job_wake(),
-        );
+        let settings =
+            WorkerSettings { concurrency: 1, poll_interval: Duration::from_millis(20), lease: Duration::from_secs(5) };
+        let worker = Worker::new(app.kernel.db().clone(), vec![handler], settings, app.kernel.job_wake());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let running = tokio::spawn(worker.run(async move {
             let _ = stopped.await;
@@ -118,26 +83,16 @@ async fn a_failing_job_is_retried_then_dead_lettered_then_retried_by_hand() {
         assert_eq!(attempts, 2);
         assert_eq!(error.as_deref(), Some("attempt 2 failed"));
 
-        let id = jobs::list(app.kernel.db(), Some("dead"), 1)
-            .await
-            .expect("list")[0]
-            .id;
+        let id = jobs::list(app.kernel.db(), Some("dead"), 1).await.expect("list")[0].id;
         jobs::retry(app.kernel.db(), id).await.expect("retry");
         app.kernel.job_wake().notify_one();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while state(&app, "test.flaky").await.0 != "succeeded" {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{}: retried job never ran",
-                app.backend
-            );
+            assert!(std::time::Instant::now() < deadline, "{}: retried job never ran", app.backend);
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
-        assert!(
-            jobs::retry(app.kernel.db(), id).await.is_err(),
-            "a succeeded job is not retried"
-        );
+        assert!(jobs::retry(app.kernel.db(), id).await.is_err(), "a succeeded job is not retried");
         let _ = stop.send(());
         running.await.expect("worker stops");
     }

@@ -19,58 +19,30 @@ async fn api_keys_are_scoped_hashed_and_revocable() {
             )
             .await
             .expect("org");
-        let (key, token) = k
-            .create_api_key(&actor, org.id, "kernel", "ci")
-            .await
-            .expect("key");
+        let (key, token) = k.create_api_key(&actor, org.id, "kernel", "ci").await.expect("key");
         assert!(token.starts_with("publica_kernel_") && token.len() > 50);
         assert!(token.starts_with(&key.token_prefix));
-        let principal = k
-            .authenticate_api_key(&token, "kernel")
-            .await
-            .expect("authenticates");
+        let principal = k.authenticate_api_key(&token, "kernel").await.expect("authenticates");
         assert_eq!(principal.org_id, org.id);
         assert!(
-            matches!(
-                k.authenticate_api_key(&token, "notify").await,
-                Err(Error::Forbidden(_))
-            ),
+            matches!(k.authenticate_api_key(&token, "notify").await, Err(Error::Forbidden(_))),
             "scoped to its block"
         );
         assert!(matches!(
-            k.authenticate_api_key("publica_kernel_wrong", "kernel")
-                .await,
+            k.authenticate_api_key("publica_kernel_wrong", "kernel").await,
             Err(Error::Unauthenticated(_))
         ));
         let listed = k.api_keys(org.id).await.expect("list");
-        assert!(
-            listed[0].last_used_at.is_some(),
-            "{}: last use recorded",
-            app.backend
-        );
-        k.revoke_api_key(&actor, org.id, key.id)
-            .await
-            .expect("revoke");
-        assert!(matches!(
-            k.authenticate_api_key(&token, "kernel").await,
-            Err(Error::Unauthenticated(_))
-        ));
-        assert!(matches!(
-            k.revoke_api_key(&actor, org.id, key.id).await,
-            Err(Error::NotFound(_))
-        ));
+        assert!(listed[0].last_used_at.is_some(), "{}: last use recorded", app.backend);
+        k.revoke_api_key(&actor, org.id, key.id).await.expect("revoke");
+        assert!(matches!(k.authenticate_api_key(&token, "kernel").await, Err(Error::Unauthenticated(_))));
+        assert!(matches!(k.revoke_api_key(&actor, org.id, key.id).await, Err(Error::NotFound(_))));
         let stored: Vec<u8> = match k.db() {
             publica_kernel::db::Db::Sqlite(p) => {
-                sqlx::query_scalar("SELECT token_hash FROM kernel_api_keys")
-                    .fetch_one(p)
-                    .await
-                    .expect("row")
+                sqlx::query_scalar("SELECT token_hash FROM kernel_api_keys").fetch_one(p).await.expect("row")
             }
             publica_kernel::db::Db::Postgres(p) => {
-                sqlx::query_scalar("SELECT token_hash FROM kernel_api_keys")
-                    .fetch_one(p)
-                    .await
-                    .expect("row")
+                sqlx::query_scalar("SELECT token_hash FROM kernel_api_keys").fetch_one(p).await.expect("row")
             }
         };
         assert_ne!(stored, token.as_bytes(), "only a hash is stored");
@@ -83,31 +55,17 @@ async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
         let k = &app.kernel;
         let actor = Actor::operator();
         let org = k
-            .create_organisation(
-                &actor,
-                &Slug::parse("slug", "city").expect("slug"),
-                "City",
-                OrgKind::Agency,
-            )
+            .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
             .await
             .expect("org");
         let roles = Roles::parse_list("roles", &["member".into()]).expect("roles");
         let member = k
-            .add_member(
-                &actor,
-                org.id,
-                &Email::parse("email", "a@city.example").expect("email"),
-                "A",
-                &roles,
-            )
+            .add_member(&actor, org.id, &Email::parse("email", "a@city.example").expect("email"), "A", &roles)
             .await
             .expect("member");
         let expired = k.issue_login_link(&actor, member.id).await.expect("link");
         assert!(
-            matches!(
-                k.redeem_login_link(&expired).await,
-                Err(Error::Unauthenticated(_))
-            ),
+            matches!(k.redeem_login_link(&expired).await, Err(Error::Unauthenticated(_))),
             "{}: a zero-minute link is expired",
             app.backend
         );
@@ -116,42 +74,21 @@ async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
         let k = &app.kernel;
         let actor = Actor::operator();
         let org = k
-            .create_organisation(
-                &actor,
-                &Slug::parse("slug", "city").expect("slug"),
-                "City",
-                OrgKind::Agency,
-            )
+            .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
             .await
             .expect("org");
         let roles = Roles::parse_list("roles", &["member".into()]).expect("roles");
         let member = k
-            .add_member(
-                &actor,
-                org.id,
-                &Email::parse("email", "a@city.example").expect("email"),
-                "A",
-                &roles,
-            )
+            .add_member(&actor, org.id, &Email::parse("email", "a@city.example").expect("email"), "A", &roles)
             .await
             .expect("member");
         let link = k.issue_login_link(&actor, member.id).await.expect("link");
         let session = k.redeem_login_link(&link).await.expect("session");
-        let staff = k
-            .session(&session)
-            .await
-            .expect("lookup")
-            .expect("signed in");
+        let staff = k.session(&session).await.expect("lookup").expect("signed in");
         assert_eq!(staff.org_id, org.id);
         assert!(staff.require("member").is_ok() && staff.require("admin").is_err());
-        k.disable_member(&actor, org.id, member.id)
-            .await
-            .expect("disable");
-        assert!(
-            k.session(&session).await.expect("lookup").is_none(),
-            "{}: disabling ends sessions",
-            app.backend
-        );
+        k.disable_member(&actor, org.id, member.id).await.expect("disable");
+        assert!(k.session(&session).await.expect("lookup").is_none(), "{}: disabling ends sessions", app.backend);
         assert!(k.issue_login_link(&actor, member.id).await.is_err());
     }
 }

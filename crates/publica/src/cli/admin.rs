@@ -37,18 +37,11 @@ pub async fn run(kernel: Kernel, command: AdminCommand) -> anyhow::Result<ExitCo
                     org.map(|o| format!(" in {o}")).unwrap_or_default()
                 ),
                 [one] => one.clone(),
-                _ => anyhow::bail!(
-                    "{email} is a member of several organisations; name one with --org SLUG"
-                ),
+                _ => anyhow::bail!("{email} is a member of several organisations; name one with --org SLUG"),
             };
-            let token = kernel
-                .issue_login_link(&Actor::operator(), member.id)
-                .await?;
-            let base = kernel
-                .config()
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", kernel.config().listen));
+            let token = kernel.issue_login_link(&Actor::operator(), member.id).await?;
+            let base =
+                kernel.config().public_url.clone().unwrap_or_else(|| format!("http://{}", kernel.config().listen));
             println!("{}/signin/link/{token}", base.trim_end_matches('/'));
             eprintln!(
                 "valid once, for {} minutes, for {} ({})",

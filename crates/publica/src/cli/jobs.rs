@@ -37,10 +37,7 @@ pub async fn run(kernel: Kernel, command: JobsCommand) -> anyhow::Result<ExitCod
                 anyhow::bail!("--state must be one of queued, running, succeeded, dead");
             }
             let rows = jobs::list(kernel.db(), state.as_deref(), limit).await?;
-            println!(
-                "{:<36}  {:<24}  {:<9}  {:>8}  {:<27}  last error",
-                "id", "kind", "state", "attempts", "run at"
-            );
+            println!("{:<36}  {:<24}  {:<9}  {:>8}  {:<27}  last error", "id", "kind", "state", "attempts", "run at");
             for j in rows {
                 println!(
                     "{:<36}  {:<24}  {:<9}  {:>4}/{:<3}  {:<27}  {}",
@@ -64,11 +61,8 @@ pub async fn run(kernel: Kernel, command: JobsCommand) -> anyhow::Result<ExitCod
             let batch = Uuid::now_v7();
             let mut tx = kernel.db().begin().await?;
             for i in 0..count {
-                let job = NewJob::new(
-                    "kernel.probe",
-                    format!("{batch}:{i}"),
-                    serde_json::json!({ "sleep_ms": sleep_ms }),
-                );
+                let job =
+                    NewJob::new("kernel.probe", format!("{batch}:{i}"), serde_json::json!({ "sleep_ms": sleep_ms }));
                 kernel.enqueue(&mut tx, job).await?;
             }
             tx.commit().await?;

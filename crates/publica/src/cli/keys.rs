@@ -26,33 +26,16 @@ pub enum KeysCommand {
 pub async fn run(kernel: Kernel, command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
         KeysCommand::List => {
-            println!(
-                "{:<44}  {:<6}  {:<8}  {:<27}  retires",
-                "kid", "alg", "purpose", "created"
-            );
+            println!("{:<44}  {:<6}  {:<8}  {:<27}  retires", "kid", "alg", "purpose", "created");
             for k in kernel.keys().list() {
-                let retires = k
-                    .retire_at
-                    .map_or_else(|| "active".to_string(), |t| t.to_fixed());
-                println!(
-                    "{:<44}  {:<6}  {:<8}  {:<27}  {}",
-                    k.kid,
-                    k.alg,
-                    k.purpose,
-                    k.created_at.to_fixed(),
-                    retires
-                );
+                let retires = k.retire_at.map_or_else(|| "active".to_string(), |t| t.to_fixed());
+                println!("{:<44}  {:<6}  {:<8}  {:<27}  {}", k.kid, k.alg, k.purpose, k.created_at.to_fixed(), retires);
             }
             Ok(ExitCode::SUCCESS)
         }
         KeysCommand::Rotate { alg, audit } => {
-            let alg = Alg::parse(&alg)
-                .ok_or_else(|| anyhow::anyhow!("--alg must be RS256, ES256 or EdDSA"))?;
-            let purpose = if audit {
-                Purpose::Audit
-            } else {
-                Purpose::Signing
-            };
+            let alg = Alg::parse(&alg).ok_or_else(|| anyhow::anyhow!("--alg must be RS256, ES256 or EdDSA"))?;
+            let purpose = if audit { Purpose::Audit } else { Purpose::Signing };
             if audit && alg != Alg::EdDSA {
                 anyhow::bail!("the audit key is EdDSA; use --alg EdDSA");
             }
@@ -63,9 +46,8 @@ pub async fn run(kernel: Kernel, command: KeysCommand) -> anyhow::Result<ExitCod
             kernel
                 .audit(
                     &mut tx,
-                    Event::new(&Actor::operator(), "kernel.key.rotated", "key", &kid).details(
-                        serde_json::json!({ "alg": alg.as_str(), "purpose": purpose.as_str() }),
-                    ),
+                    Event::new(&Actor::operator(), "kernel.key.rotated", "key", &kid)
+                        .details(serde_json::json!({ "alg": alg.as_str(), "purpose": purpose.as_str() })),
                 )
                 .await?;
             tx.commit().await?;

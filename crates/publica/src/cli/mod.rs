@@ -15,11 +15,7 @@ use publica_kernel::config::{Config, Secret};
 use publica_kernel::{Block, Kernel};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "publica",
-    version,
-    about = "The digital public infrastructure of a country, in one binary."
-)]
+#[command(name = "publica", version, about = "The digital public infrastructure of a country, in one binary.")]
 pub struct Cli {
     /// Data directory (SQLite database, master key, demo credentials) [env: PUBLICA_DATA]
     #[arg(long, global = true, value_name = "DIR")]
@@ -115,11 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&cli)?;
     let blocks = blocks();
     match cli.command {
-        Command::Serve {
-            demo,
-            listen,
-            blocks: served,
-        } => {
+        Command::Serve { demo, listen, blocks: served } => {
             config.demo |= demo;
             if let Some(listen) = listen {
                 config.listen = listen;
@@ -132,15 +124,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             crate::serve::init_logging(&config);
-            Kernel::open(config, &block_refs(&blocks))
-                .await
-                .context("migration failed")?;
+            Kernel::open(config, &block_refs(&blocks)).await.context("migration failed")?;
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let kernel = open_existing(config, &blocks).await?;
             match publica_kernel::audit::verify(kernel.db(), kernel.keys()).await? {
                 Ok(v) => {
@@ -156,35 +144,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Config {
-            command: ConfigCommand::Show,
-        } => {
+        Command::Config { command: ConfigCommand::Show } => {
             print!("{}", config.show());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Jobs { command } => {
-            jobs::run(open_existing(config, &blocks).await?, command).await
-        }
-        Command::Keys { command } => {
-            keys::run(open_existing(config, &blocks).await?, command).await
-        }
-        Command::Admin { command } => {
-            admin::run(open_existing(config, &blocks).await?, command).await
-        }
+        Command::Jobs { command } => jobs::run(open_existing(config, &blocks).await?, command).await,
+        Command::Keys { command } => keys::run(open_existing(config, &blocks).await?, command).await,
+        Command::Admin { command } => admin::run(open_existing(config, &blocks).await?, command).await,
     }
 }
 
 /// Open the kernel for a maintenance command; the schema must already be migrated.
 async fn open_existing(config: Config, blocks: &[Arc<dyn Block>]) -> anyhow::Result<Kernel> {
-    let kernel = Kernel::open_existing(config, &block_refs(blocks))
-        .await
-        .context("cannot open the database")?;
-    if let publica_kernel::db::MigrationStatus::Pending { block, missing } =
-        kernel.migration_status().await?
-    {
-        anyhow::bail!(
-            "the database lacks {block} migrations {missing:?}: run `publica migrate` first"
-        );
+    let kernel = Kernel::open_existing(config, &block_refs(blocks)).await.context("cannot open the database")?;
+    if let publica_kernel::db::MigrationStatus::Pending { block, missing } = kernel.migration_status().await? {
+        anyhow::bail!("the database lacks {block} migrations {missing:?}: run `publica migrate` first");
     }
     Ok(kernel)
 }

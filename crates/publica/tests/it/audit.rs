@@ -47,11 +47,7 @@ async fn clone_of(seeded: &Backend) -> Backend {
         }
         None => None,
     };
-    Backend {
-        name: seeded.name,
-        dir,
-        database_url,
-    }
+    Backend { name: seeded.name, dir, database_url }
 }
 
 #[tokio::test]
@@ -62,19 +58,11 @@ async fn every_kind_of_tampering_is_detected_and_named() {
         let db = seeded.connect().await;
         let last = db.scalar("SELECT MAX(seq) FROM kernel_audit").await;
         db.close().await;
-        assert!(
-            last > 15,
-            "the demo should audit its changes ({last} entries)"
-        );
+        assert!(last > 15, "the demo should audit its changes ({last} entries)");
 
         let intact = clone_of(&seeded).await;
         let out = publica(&intact, &["audit", "verify"], &[]);
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            seeded.name,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}: {}", seeded.name, String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{last} entries")));
 
         for (scenario, sql, expected) in scenarios(last) {
@@ -84,16 +72,8 @@ async fn every_kind_of_tampering_is_detected_and_named() {
             db.close().await;
             let out = publica(&copy, &["audit", "verify"], &[]);
             let report = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                !out.status.success(),
-                "{} {scenario}: tampering not detected",
-                seeded.name
-            );
-            assert!(
-                report.contains(&expected),
-                "{} {scenario}: expected `{expected}` in: {report}",
-                seeded.name
-            );
+            assert!(!out.status.success(), "{} {scenario}: tampering not detected", seeded.name);
+            assert!(report.contains(&expected), "{} {scenario}: expected `{expected}` in: {report}", seeded.name);
         }
     }
 }

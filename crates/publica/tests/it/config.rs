@@ -16,46 +16,21 @@ async fn config_show_reports_unknown_variables_and_redacts_secrets() {
             ("PUBLICA_LISTNE", "typo"),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let shown = String::from_utf8(out.stdout).expect("utf-8");
     let warnings = String::from_utf8(out.stderr).expect("utf-8");
     assert!(warnings.contains("PUBLICA_LISTNE"), "{warnings}");
-    assert!(
-        !shown.contains(key) && shown.contains("master_key = \"[redacted]\""),
-        "{shown}"
-    );
+    assert!(!shown.contains(key) && shown.contains("master_key = \"[redacted]\""), "{shown}");
     assert!(shown.contains("listen = \"127.0.0.1:9999\""), "{shown}");
     assert!(shown.contains("workers = 7"), "{shown}");
-    assert!(
-        shown.contains(&backend.data().display().to_string()),
-        "the command line wins: {shown}"
-    );
+    assert!(shown.contains(&backend.data().display().to_string()), "the command line wins: {shown}");
 
-    let out = publica(
-        &backend,
-        &[
-            "config",
-            "show",
-            "--database-url",
-            "postgres://app:s3cret-pw@db.example/publica",
-        ],
-        &[],
-    );
+    let out =
+        publica(&backend, &["config", "show", "--database-url", "postgres://app:s3cret-pw@db.example/publica"], &[]);
     let shown = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(
-        !shown.contains("s3cret-pw") && shown.contains("db.example"),
-        "{shown}"
-    );
+    assert!(!shown.contains("s3cret-pw") && shown.contains("db.example"), "{shown}");
 
-    let out = publica(
-        &backend,
-        &["config", "show"],
-        &[("PUBLICA_JOBS__WORKERS", "lots")],
-    );
+    let out = publica(&backend, &["config", "show"], &[("PUBLICA_JOBS__WORKERS", "lots")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("PUBLICA_JOBS__WORKERS"));
 }

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
-use crate::support::{
-    Backend, Server, client, create_postgres_database, eventually, postgres_admin_url,
-};
+use crate::support::{Backend, Server, client, create_postgres_database, eventually, postgres_admin_url};
 
 /// A TCP proxy that can cut every connection and refuse new ones.
 struct ChaosProxy {
@@ -63,18 +61,12 @@ impl ChaosProxy {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_gives_fast_503s_and_heals_itself() {
     let Some(_) = postgres_admin_url() else {
-        eprintln!(
-            "note: PUBLICA_TEST_POSTGRES is not set; the outage test needs PostgreSQL (scripts/test sets it)"
-        );
+        eprintln!("note: PUBLICA_TEST_POSTGRES is not set; the outage test needs PostgreSQL (scripts/test sets it)");
         return;
     };
     let url = create_postgres_database(None).await.expect("database");
     let parsed = url::Url::parse(&url).expect("url");
-    let target = format!(
-        "{}:{}",
-        parsed.host_str().expect("host"),
-        parsed.port().unwrap_or(5432)
-    );
+    let target = format!("{}:{}", parsed.host_str().expect("host"), parsed.port().unwrap_or(5432));
     let proxy = ChaosProxy::start(target).await;
     let mut via_proxy = parsed.clone();
     via_proxy.set_port(Some(proxy.port)).expect("port");
@@ -83,71 +75,31 @@ async fn a_database_outage_gives_fast_503s_and_heals_itself() {
         dir: tempfile::tempdir().expect("tempdir"),
         database_url: Some(via_proxy.to_string()),
     };
-    let server = Server::start(
-        &backend,
-        &["--demo"],
-        &[("PUBLICA_DATABASE__ACQUIRE_TIMEOUT_MS", "1000")],
-    );
+    let server = Server::start(&backend, &["--demo"], &[("PUBLICA_DATABASE__ACQUIRE_TIMEOUT_MS", "1000")]);
     let http = client();
     let key = crate::support::demo_key(&backend, "interior");
-    assert_eq!(
-        http.get(server.url("/readyz"))
-            .send()
-            .await
-            .expect("readyz")
-            .status(),
-        200
-    );
+    assert_eq!(http.get(server.url("/readyz")).send().await.expect("readyz").status(), 200);
 
     proxy.down();
     let started = Instant::now();
-    let r = http
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let r = http.get(server.url("/readyz")).send().await.expect("readyz");
     assert_eq!(r.status(), 503);
-    let api = http
-        .get(server.url("/api/kernel/v1/members"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("api");
+    let api = http.get(server.url("/api/kernel/v1/members")).bearer_auth(&key).send().await.expect("api");
     assert_eq!(api.status(), 503);
     assert_eq!(api.headers()["content-type"], "application/problem+json");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "503s must be fast, took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "503s must be fast, took {:?}", started.elapsed());
     assert_eq!(
-        http.get(server.url("/healthz"))
-            .send()
-            .await
-            .expect("healthz")
-            .status(),
+        http.get(server.url("/healthz")).send().await.expect("healthz").status(),
         200,
         "the process itself is alive"
     );
 
     proxy.restore();
-    eventually(
-        Duration::from_secs(15),
-        "readiness after the database returns",
-        || async {
-            http.get(server.url("/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        },
-    )
+    eventually(Duration::from_secs(15), "readiness after the database returns", || async {
+        http.get(server.url("/readyz")).send().await.is_ok_and(|r| r.status() == 200)
+    })
     .await;
-    let api = http
-        .get(server.url("/api/kernel/v1/members"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("api");
+    let api = http.get(server.url("/api/kernel/v1/members")).bearer_auth(&key).send().await.expect("api");
     assert_eq!(api.status(), 200);
     server.stop();
 }

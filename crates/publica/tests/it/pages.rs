@@ -22,17 +22,8 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
         .await
         .expect("post");
     assert_eq!(no_token.status(), 403, "no token");
-    let with_token = [
-        ("lang", "fr"),
-        ("next", "/docs/api"),
-        ("_csrf", token.as_str()),
-    ];
-    let no_cookie = http
-        .post(server.url("/language"))
-        .form(&with_token)
-        .send()
-        .await
-        .expect("post");
+    let with_token = [("lang", "fr"), ("next", "/docs/api"), ("_csrf", token.as_str())];
+    let no_cookie = http.post(server.url("/language")).form(&with_token).send().await.expect("post");
     assert_eq!(no_cookie.status(), 403, "token without its cookie");
     let other_cookie = http
         .post(server.url("/language"))
@@ -69,10 +60,7 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
         .await
         .expect("home");
     let html = french.text().await.expect("html");
-    assert!(
-        html.contains("<html lang=\"fr\">") && html.contains("Accueil"),
-        "{html}"
-    );
+    assert!(html.contains("<html lang=\"fr\">") && html.contains("Accueil"), "{html}");
 
     // Without a cookie, the browser's preference decides.
     let html = http
@@ -86,11 +74,7 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
         .expect("html");
     assert!(html.contains("<html lang=\"fr\">"));
     // An open redirect is refused: the switch only returns to this site.
-    let evil = [
-        ("lang", "en"),
-        ("next", "//evil.example/"),
-        ("_csrf", token.as_str()),
-    ];
+    let evil = [("lang", "en"), ("next", "//evil.example/"), ("_csrf", token.as_str())];
     let r = http
         .post(server.url("/language"))
         .header("cookie", format!("publica_csrf={cookie}"))
@@ -107,27 +91,10 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
     for backend in backends().await {
         let server = Server::start(&backend, &["--demo"], &[]);
         let http = client();
-        let out = publica(
-            &backend,
-            &[
-                "admin",
-                "login-link",
-                "--email",
-                "clerk@interior.demoland.example",
-            ],
-            &[],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = publica(&backend, &["admin", "login-link", "--email", "clerk@interior.demoland.example"], &[]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let link = String::from_utf8(out.stdout).expect("utf-8");
-        let path = link
-            .trim()
-            .split_once("/signin/")
-            .map(|(_, p)| format!("/signin/{p}"))
-            .expect("a sign-in link");
+        let path = link.trim().split_once("/signin/").map(|(_, p)| format!("/signin/{p}")).expect("a sign-in link");
 
         let page = http.get(server.url(&path)).send().await.expect("link");
         let csrf = set_cookie(&page, "publica_csrf").expect("csrf cookie");
@@ -145,35 +112,14 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
         let session = set_cookie(&signed_in, "publica_session").expect("session cookie");
         let cookies = format!("{cookie}; publica_session={session}");
 
-        let admin = http
-            .get(server.url("/admin"))
-            .header("cookie", &cookies)
-            .send()
-            .await
-            .expect("admin");
+        let admin = http.get(server.url("/admin")).header("cookie", &cookies).send().await.expect("admin");
         assert_eq!(admin.status(), 200);
-        assert!(
-            admin
-                .text()
-                .await
-                .expect("html")
-                .contains("Ministry of the Interior")
-        );
+        assert!(admin.text().await.expect("html").contains("Ministry of the Interior"));
         // The clerk is a plain member: API keys need the admin role.
-        let keys = http
-            .get(server.url("/admin/api-keys"))
-            .header("cookie", &cookies)
-            .send()
-            .await
-            .expect("keys");
+        let keys = http.get(server.url("/admin/api-keys")).header("cookie", &cookies).send().await.expect("keys");
         assert_eq!(keys.status(), 403);
         // Signed out, the back office sends people to sign in.
-        let anonymous = http
-            .get(server.url("/admin"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("admin");
+        let anonymous = http.get(server.url("/admin")).header("cookie", &cookie).send().await.expect("admin");
         assert_eq!(anonymous.status(), 303);
 
         let again = http
@@ -185,20 +131,12 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
             .expect("post");
         assert_eq!(again.status(), 401, "a link works once");
 
-        let unknown = publica(
-            &backend,
-            &["admin", "login-link", "--email", "nobody@nowhere.example"],
-            &[],
-        );
+        let unknown = publica(&backend, &["admin", "login-link", "--email", "nobody@nowhere.example"], &[]);
         assert!(!unknown.status.success());
         assert!(String::from_utf8_lossy(&unknown.stderr).contains("no active member"));
 
         let verify = publica(&backend, &["audit", "verify"], &[]);
-        assert!(
-            verify.status.success(),
-            "{}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
+        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
         server.stop();
     }
 }

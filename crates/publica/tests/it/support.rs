@@ -33,11 +33,7 @@ impl Backend {
     /// A direct connection for assertions and tampering.
     pub async fn connect(&self) -> Db {
         match &self.database_url {
-            Some(url) => Db::Postgres(
-                sqlx::PgPool::connect(url)
-                    .await
-                    .expect("connect to PostgreSQL"),
-            ),
+            Some(url) => Db::Postgres(sqlx::PgPool::connect(url).await.expect("connect to PostgreSQL")),
             None => {
                 let url = format!("sqlite://{}", self.data().join("publica.db").display());
                 Db::Sqlite(sqlx::SqlitePool::connect(&url).await.expect("open SQLite"))
@@ -99,26 +95,19 @@ impl Db {
 
 /// The PostgreSQL server for tests, if configured.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("PUBLICA_TEST_POSTGRES")
-        .ok()
-        .filter(|s| !s.is_empty())
+    std::env::var("PUBLICA_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
 }
 
 /// Create a fresh PostgreSQL database (optionally from a template) and return its URL.
 pub async fn create_postgres_database(template: Option<&str>) -> Option<String> {
     let admin = postgres_admin_url()?;
     let name = format!("publica_test_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .expect("connect to PUBLICA_TEST_POSTGRES");
+    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PUBLICA_TEST_POSTGRES");
     let sql = match template {
         Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
         None => format!("CREATE DATABASE {name}"),
     };
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&pool)
-        .await
-        .expect("create database");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.expect("create database");
     pool.close().await;
     let mut url = url_without_db(&admin);
     url.push_str(&name);
@@ -132,37 +121,24 @@ fn url_without_db(url: &str) -> String {
 
 /// The backends every database test runs on: SQLite always, PostgreSQL when configured.
 pub async fn backends() -> Vec<Backend> {
-    let mut list = vec![Backend {
-        name: "sqlite",
-        dir: tempfile::tempdir().expect("tempdir"),
-        database_url: None,
-    }];
+    let mut list = vec![Backend { name: "sqlite", dir: tempfile::tempdir().expect("tempdir"), database_url: None }];
     match create_postgres_database(None).await {
-        Some(url) => list.push(Backend {
-            name: "postgres",
-            dir: tempfile::tempdir().expect("tempdir"),
-            database_url: Some(url),
-        }),
-        None => eprintln!(
-            "note: PUBLICA_TEST_POSTGRES is not set; this run covers SQLite only (scripts/test sets it)"
-        ),
+        Some(url) => {
+            list.push(Backend { name: "postgres", dir: tempfile::tempdir().expect("tempdir"), database_url: Some(url) })
+        }
+        None => eprintln!("note: PUBLICA_TEST_POSTGRES is not set; this run covers SQLite only (scripts/test sets it)"),
     }
     list
 }
 
 pub fn binary() -> PathBuf {
-    std::env::var_os("PUBLICA_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_publica")))
+    std::env::var_os("PUBLICA_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_publica")))
 }
 
 /// Run a `publica` command to completion.
 pub fn publica(backend: &Backend, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(binary());
-    cmd.args(args)
-        .args(backend.args())
-        .env("PUBLICA_LOG__FORMAT", "json")
-        .envs(env.iter().copied());
+    cmd.args(args).args(backend.args()).env("PUBLICA_LOG__FORMAT", "json").envs(env.iter().copied());
     cmd.output().expect("run publica")
 }
 
@@ -190,10 +166,7 @@ impl Server {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr: String = rest
-                        .chars()
-                        .take_while(|c| *c != '"' && !c.is_whitespace())
-                        .collect();
+                    let addr: String = rest.chars().take_while(|c| *c != '"' && !c.is_whitespace()).collect();
                     let _ = tx.send(Ok(addr));
                     sent = true;
                 } else if !sent {
@@ -208,10 +181,7 @@ impl Server {
         loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(Ok(addr)) => {
-                    return Server {
-                        child,
-                        base: format!("http://{addr}"),
-                    };
+                    return Server { child, base: format!("http://{addr}") };
                 }
                 Ok(Err(line)) => seen.push(line),
                 Err(_) => {
@@ -228,9 +198,7 @@ impl Server {
 
     /// Stop with SIGTERM, as an orchestrator would, and wait.
     pub fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }
 
@@ -250,24 +218,16 @@ impl Drop for Server {
 
 /// An HTTP client that does not follow redirects, so tests see them.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 /// The value of a cookie set by a response.
 pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
-            let (k, val) = pair.split_once('=')?;
-            (k.trim() == name).then(|| val.trim().to_string())
-        })
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+        let (k, val) = pair.split_once('=')?;
+        (k.trim() == name).then(|| val.trim().to_string())
+    })
 }
 
 /// The `_csrf` value of the first form in an HTML page.
@@ -295,8 +255,7 @@ where
 
 /// The demo credentials written by `serve --demo`.
 pub fn demo_credentials(backend: &Backend) -> serde_json::Value {
-    let text = std::fs::read_to_string(backend.data().join("demo-credentials.json"))
-        .expect("demo-credentials.json");
+    let text = std::fs::read_to_string(backend.data().join("demo-credentials.json")).expect("demo-credentials.json");
     serde_json::from_str(&text).expect("JSON")
 }
 
