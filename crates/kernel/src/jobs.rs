@@ -126,6 +126,21 @@ pub fn backoff(attempt: i32) -> time::Duration {
     time::Duration::milliseconds(base_ms + jitter_ms)
 }
 
+/// Claim up to `$4` runnable jobs (queued and due, or running with an expired lease) for
+/// worker `$1` until `$2`, as of `$3`; `$lock` is the engine's row-locking clause.
+macro_rules! claim_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM kernel_jobs
+                          WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+                          ORDER BY run_at LIMIT $4",
+            $lock,
+            ") RETURNING id, kind, payload, idempotency_key, attempts"
+        )
+    };
+}
+
 /// Settings of the worker in this process.
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -199,41 +214,16 @@ impl Worker {
     async fn claim(&self, limit: i64) -> std::result::Result<Vec<JobContext>, sqlx::Error> {
         let now = Timestamp::now();
         let until = now.plus(time::Duration::try_from(self.settings.lease).unwrap_or(time::Duration::SECOND));
-        let rows = match &self.db {
-            Db::Postgres(pool) => sqlx::query(
-                "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM kernel_jobs
-                                  WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
-                                  ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-                     RETURNING id, kind, payload, idempotency_key, attempts",
-            )
-            .bind(&self.name)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| job_from_row(&r))
-            .collect::<std::result::Result<Vec<_>, _>>()?,
-            // SQLite has one writer at a time, so the subquery and update cannot interleave.
-            Db::Sqlite(pool) => sqlx::query(
-                "UPDATE kernel_jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM kernel_jobs
-                                  WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
-                                  ORDER BY run_at LIMIT $4)
-                     RETURNING id, kind, payload, idempotency_key, attempts",
-            )
-            .bind(&self.name)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| job_from_row(&r))
-            .collect::<std::result::Result<Vec<_>, _>>()?,
+        // SQLite has one writer at a time, so its subquery and update cannot interleave;
+        // PostgreSQL workers skip rows another worker is claiming.
+        let sql = match &self.db {
+            Db::Postgres(_) => claim_sql!(" FOR UPDATE SKIP LOCKED"),
+            Db::Sqlite(_) => claim_sql!(""),
         };
+        let rows = on_db!(&self.db, pool => sqlx::query(sql)
+            .bind(&self.name).bind(until).bind(now).bind(limit)
+            .fetch_all(pool).await?
+            .iter().map(job_from_row).collect::<std::result::Result<Vec<_>, _>>()?);
         Ok(rows)
     }
 

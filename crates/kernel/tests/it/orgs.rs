@@ -1,5 +1,6 @@
 //! Organisations, members, API keys and sessions through the kernel's services.
 
+use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
 use publica_kernel::domain::{Email, OrgKind, Roles, Slug};
 use publica_kernel::error::Error;
@@ -49,23 +50,28 @@ async fn api_keys_are_scoped_hashed_and_revocable() {
     }
 }
 
+/// An agency with one plain member; returns the organisation and member ids.
+async fn city_with_member(k: &Kernel) -> (uuid::Uuid, uuid::Uuid) {
+    let actor = Actor::operator();
+    let org = k
+        .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
+        .await
+        .expect("org");
+    let roles = Roles::parse_list("roles", &["member".into()]).expect("roles");
+    let member = k
+        .add_member(&actor, org.id, &Email::parse("email", "a@city.example").expect("email"), "A", &roles)
+        .await
+        .expect("member");
+    (org.id, member.id)
+}
+
 #[tokio::test]
 async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
     for app in TestApp::each_with(&[], |c| c.session.login_link_ttl_minutes = 0).await {
-        let k = &app.kernel;
-        let actor = Actor::operator();
-        let org = k
-            .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
-            .await
-            .expect("org");
-        let roles = Roles::parse_list("roles", &["member".into()]).expect("roles");
-        let member = k
-            .add_member(&actor, org.id, &Email::parse("email", "a@city.example").expect("email"), "A", &roles)
-            .await
-            .expect("member");
-        let expired = k.issue_login_link(&actor, member.id).await.expect("link");
+        let (_, member) = city_with_member(&app.kernel).await;
+        let expired = app.kernel.issue_login_link(&Actor::operator(), member).await.expect("link");
         assert!(
-            matches!(k.redeem_login_link(&expired).await, Err(Error::Unauthenticated(_))),
+            matches!(app.kernel.redeem_login_link(&expired).await, Err(Error::Unauthenticated(_))),
             "{}: a zero-minute link is expired",
             app.backend
         );
@@ -73,22 +79,14 @@ async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
     for app in TestApp::each(&[]).await {
         let k = &app.kernel;
         let actor = Actor::operator();
-        let org = k
-            .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
-            .await
-            .expect("org");
-        let roles = Roles::parse_list("roles", &["member".into()]).expect("roles");
-        let member = k
-            .add_member(&actor, org.id, &Email::parse("email", "a@city.example").expect("email"), "A", &roles)
-            .await
-            .expect("member");
-        let link = k.issue_login_link(&actor, member.id).await.expect("link");
+        let (org, member) = city_with_member(k).await;
+        let link = k.issue_login_link(&actor, member).await.expect("link");
         let session = k.redeem_login_link(&link).await.expect("session");
         let staff = k.session(&session).await.expect("lookup").expect("signed in");
-        assert_eq!(staff.org_id, org.id);
+        assert_eq!(staff.org_id, org);
         assert!(staff.require("member").is_ok() && staff.require("admin").is_err());
-        k.disable_member(&actor, org.id, member.id).await.expect("disable");
+        k.disable_member(&actor, org, member).await.expect("disable");
         assert!(k.session(&session).await.expect("lookup").is_none(), "{}: disabling ends sessions", app.backend);
-        assert!(k.issue_login_link(&actor, member.id).await.is_err());
+        assert!(k.issue_login_link(&actor, member).await.is_err());
     }
 }
