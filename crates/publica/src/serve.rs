@@ -21,12 +21,18 @@ pub fn init_logging(config: &Config) {
         _ => !std::io::stderr().is_terminal(),
     };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ =
-        if json { builder.json().flatten_event(true).with_current_span(true).try_init() } else { builder.try_init() };
+    let _ = if json {
+        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
-pub async fn serve(config: Config, blocks: Vec<Arc<dyn Block>>) -> anyhow::Result<()> {
+pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Block>>) -> anyhow::Result<()> {
     init_logging(&config);
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
     publica_kernel::web::install_recorder();
     let refs: Vec<&dyn Block> = blocks.iter().map(|b| b.as_ref()).collect();
     if let Some(list) = config.block_list() {

@@ -92,11 +92,9 @@ fn block_refs(blocks: &[Arc<dyn Block>]) -> Vec<&dyn Block> {
 }
 
 /// The configuration from file and environment, with command-line options on top.
-fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+/// Warnings (unknown variables) are returned for the caller to report once logging is set up.
+fn load_config(cli: &Cli) -> anyhow::Result<(Config, Vec<String>)> {
     let loaded = Config::load()?;
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
-    }
     let mut config = loaded.config;
     if let Some(data) = &cli.data {
         config.data = data.clone();
@@ -104,11 +102,16 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(url) = &cli.database_url {
         config.database_url = Some(Secret::new(url.clone()));
     }
-    Ok(config)
+    Ok((config, loaded.warnings))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = load_config(&cli)?;
+    let (mut config, warnings) = load_config(&cli)?;
+    if !matches!(cli.command, Command::Serve { .. }) {
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     let blocks = blocks();
     match cli.command {
         Command::Serve { demo, listen, blocks: served } => {
@@ -119,7 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if served.is_some() {
                 config.blocks = served;
             }
-            crate::serve::serve(config, blocks).await?;
+            crate::serve::serve(config, &warnings, blocks).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
