@@ -80,10 +80,18 @@ impl Kernel {
         Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
     }
 
-    /// Connect without migrating (for commands that only read, such as `audit verify`).
+    /// Connect without migrating (for maintenance commands such as `audit verify`); fails,
+    /// naming the fix, when the database lacks migrations.
     pub async fn open_existing(config: Config, blocks: &[&dyn Block]) -> Result<Kernel> {
         let db = Db::connect(&config).await?;
-        let migrations = blocks.iter().map(|b| b.migrations()).collect();
+        let migrations: Vec<BlockMigrations> = blocks.iter().map(|b| b.migrations()).collect();
+        for m in &migrations {
+            if let MigrationStatus::Pending { block, missing } = m.status(&db).await? {
+                return Err(error::Error::Unavailable(format!(
+                    "the database lacks {block} migrations {missing:?}: run `publica migrate` first"
+                )));
+            }
+        }
         Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
     }
 

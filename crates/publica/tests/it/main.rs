@@ -2,6 +2,7 @@
 //! `PUBLICA_TEST_POSTGRES` is set, as `scripts/test` does) on PostgreSQL.
 
 mod audit;
+mod cli;
 mod config;
 mod endpoints;
 mod jobs;
