@@ -159,5 +159,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Open the kernel for a maintenance command; the schema must already be migrated.
 async fn open_existing(config: Config, blocks: &[Arc<dyn Block>]) -> anyhow::Result<Kernel> {
-    Ok(Kernel::open_existing(config, &block_refs(blocks)).await.context("cannot open the database")?)
+    Kernel::open_existing(config, &block_refs(blocks)).await.context("cannot open the database")
 }
