@@ -17,7 +17,7 @@ pub const CHECKPOINT_EVERY: i64 = 100;
 
 tokio::task_local! {
     /// The id of the HTTP request being served, set by the web layer, read by the audit log.
-    pub static REQUEST_ID: String;
+    pub static REQUEST_ID: axum::http::HeaderValue;
 }
 
 /// Who did something: rendered as `member:<id>`, `api-key:<id>`, `operator:cli`, `system:<what>`.
@@ -136,7 +136,7 @@ pub async fn append(tx: &mut Tx, keys: &Keyring, event: Event) -> Result<i64> {
         object_type: event.object_type,
         object_id: event.object_id,
         org_id: event.org_id,
-        request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+        request_id: REQUEST_ID.try_with(|id| id.to_str().ok().map(str::to_string)).ok().flatten(),
         details: event.details.to_string(),
         prev_hash,
         hash: Vec::new(),

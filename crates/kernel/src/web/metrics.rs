@@ -1,12 +1,12 @@
 //! Prometheus metrics: requests by route and status, latency histograms; the job queue and
 //! database pool are sampled when `/metrics` is scraped.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{Method, StatusCode};
+use metrics::Label;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -27,15 +27,50 @@ pub fn install_recorder() -> PrometheusHandle {
         .clone()
 }
 
-pub(super) async fn track(request: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = request.method().to_string();
-    let route =
-        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("publica_http_requests_total", &labels).increment(1);
-    metrics::histogram!("publica_http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
-    response
+/// The method as a label without allocating for the common ones.
+pub(super) fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
+type ByRoute = HashMap<Box<str>, HashMap<(&'static str, u16), Handles>>;
+
+/// Handles by route, then by method and status, so that recording a request is one read lock
+/// and two hash lookups rather than building and hashing a labelled key twice.
+static HANDLES: LazyLock<RwLock<ByRoute>> = LazyLock::new(Default::default);
+
+/// Count the request and record its latency, by method, route and status.
+pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCode, start: Instant) {
+    let route = route.unwrap_or("unmatched");
+    let code = status.as_u16();
+    let seconds = start.elapsed().as_secs_f64();
+    {
+        let cache = HANDLES.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((counter, histogram)) = cache.get(route).and_then(|m| m.get(&(method, code))) {
+            counter.increment(1);
+            histogram.record(seconds);
+            return;
+        }
+    }
+    let labels =
+        [Label::new("method", method), Label::new("route", route.to_string()), Label::new("status", code.to_string())];
+    let counter = metrics::counter!("publica_http_requests_total", labels.iter());
+    let histogram = metrics::histogram!("publica_http_request_duration_seconds", labels.iter());
+    counter.increment(1);
+    histogram.record(seconds);
+    HANDLES
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(route.into())
+        .or_default()
+        .insert((method, code), (counter, histogram));
 }

@@ -210,8 +210,3 @@ pub(super) async fn not_found() -> Response {
     }
     crate::error::ApiError(Error::not_found("this resource")).into_response()
 }
-
-pub(super) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked");
-    crate::error::ApiError(Error::internal("handler panicked")).into_response()
-}

@@ -1,0 +1,186 @@
+//! The one layer every request passes through: request id (kept from `X-Request-Id` or made
+//! up), a tracing span and one log line, a timeout, a panic guard, security headers and the
+//! request metrics. Written as a single tower service rather than a stack of generic layers
+//! because it is the hot path of every API (see bench/RESULTS.md).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use crate::Kernel;
+use crate::error::{ApiError, Error};
+
+pub(super) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids: a random per-process prefix and a counter, shaped like a UUID. Unique without
+/// a system call per request (a random UUID would read the kernel's RNG every time).
+#[derive(Clone)]
+struct RequestIds {
+    prefix: u64,
+    counter: Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        RequestIds { prefix: u64::from_be_bytes(crate::crypto::random_bytes()), counter: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// `pppppppp-pppp-pppp-nnnn-nnnnnnnnnnnn` in lowercase hex: prefix, then counter.
+    fn next(&self) -> HeaderValue {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut out = [b'-'; 36];
+        let digits =
+            (0..16).map(|i| (self.prefix >> (60 - 4 * i)) & 0xf).chain((0..16).map(|i| (n >> (60 - 4 * i)) & 0xf));
+        let slots = (0..36).filter(|i| ![8, 13, 18, 23].contains(i));
+        for (slot, digit) in slots.zip(digits) {
+            out[slot] = HEX[digit as usize];
+        }
+        HeaderValue::from_bytes(&out).unwrap_or(HeaderValue::from_static("unknown"))
+    }
+}
+
+/// A client's own request id is kept when it is short, visible ASCII.
+fn acceptable(id: &HeaderValue) -> bool {
+    !id.is_empty() && id.len() <= 200 && id.as_bytes().iter().all(|b| b.is_ascii_graphic())
+}
+
+#[derive(Clone)]
+pub(super) struct EdgeLayer {
+    kernel: Kernel,
+    ids: RequestIds,
+    timeout: Duration,
+}
+
+impl EdgeLayer {
+    pub(super) fn new(kernel: &Kernel, timeout: Duration) -> Self {
+        EdgeLayer { kernel: kernel.clone(), ids: RequestIds::new(), timeout }
+    }
+}
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge { inner, layer: self.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct Edge<S> {
+    inner: S,
+    layer: EdgeLayer,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let start = Instant::now();
+        let id = match request.headers().get(REQUEST_ID) {
+            Some(id) if acceptable(id) => id.clone(),
+            _ => {
+                let id = self.layer.ids.next();
+                request.headers_mut().insert(REQUEST_ID, id.clone());
+                id
+            }
+        };
+        let method = super::metrics::method_label(request.method());
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let https = super::is_https(&self.layer.kernel, request.headers());
+        let span = tracing::info_span!("request", method, path = %request.uri().path(), request_id = ?id);
+        // The service that was made ready is the one to call; leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let timeout = self.layer.timeout;
+        let scoped_id = id.clone();
+        Box::pin(
+            async move {
+                let handled = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request)));
+                let outcome = match handled {
+                    Ok(future) => {
+                        let guarded =
+                            AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind();
+                        tokio::time::timeout(timeout, guarded).await
+                    }
+                    Err(panic) => Ok(Err(panic)),
+                };
+                let mut response = match outcome {
+                    Ok(Ok(Ok(response))) => response,
+                    Ok(Ok(Err(never))) => match never {},
+                    Ok(Err(_panic)) => {
+                        tracing::error!("a handler panicked");
+                        ApiError(Error::internal("handler panicked")).into_response()
+                    }
+                    Err(_elapsed) => ApiError(Error::Unavailable(format!(
+                        "the request took longer than {} s; try again",
+                        timeout.as_secs()
+                    )))
+                    .into_response(),
+                };
+                let status = response.status();
+                response.headers_mut().insert(REQUEST_ID, id);
+                security_headers(response.headers_mut(), https);
+                super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, start);
+                let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+                if status.is_server_error() {
+                    tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+                } else {
+                    tracing::info!(status = status.as_u16(), latency_ms, "request");
+                }
+                Ok(response)
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// Security headers. Pages get the full set; other responses (JSON, text, files) get what
+/// matters for a resource a browser does not render as a document, as OWASP's REST guidance
+/// has it. Handlers may set their own first; these fill the gaps.
+fn security_headers(h: &mut HeaderMap, https: bool) {
+    let page = h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    // Room for all of them at once: growing the map header by header rehashes it.
+    h.reserve(8);
+    let mut set = |name: HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if page {
+        // No page needs script: everything works as plain HTML forms.
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        );
+        set(header::X_FRAME_OPTIONS, "DENY");
+        set(header::REFERRER_POLICY, "no-referrer");
+        set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+        set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    } else {
+        set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'");
+    }
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+}
