@@ -76,6 +76,8 @@ pub struct JobsConfig {
     /// A claimed job whose worker stops renewing its lease for this long is run again.
     pub lease_seconds: u64,
     pub max_attempts: i32,
+    /// Succeeded jobs and their run log are deleted after this many days.
+    pub retention_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,7 +107,13 @@ impl Default for Config {
             demo: false,
             log: LogConfig { level: "info".into(), format: "auto".into() },
             keys: KeysConfig { overlap_days: 7 },
-            jobs: JobsConfig { workers: 4, poll_interval_ms: 500, lease_seconds: 30, max_attempts: 10 },
+            jobs: JobsConfig {
+                workers: 4,
+                poll_interval_ms: 500,
+                lease_seconds: 30,
+                max_attempts: 10,
+                retention_days: 7,
+            },
             session: SessionConfig { ttl_minutes: 8 * 60, login_link_ttl_minutes: 15 },
             http: HttpConfig { request_timeout_seconds: 30, body_limit_bytes: 10 * 1024 * 1024 },
         }

@@ -111,6 +111,20 @@ pub async fn retry(db: &Db, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Delete succeeded jobs (and their runs) finished more than `days` ago. Dead jobs stay until
+/// an operator retries or inspects them.
+pub async fn purge_succeeded(db: &Db, days: i64) -> Result<u64> {
+    let before = Timestamp::now().plus(time::Duration::days(-days));
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "DELETE FROM kernel_job_runs WHERE job_id IN (SELECT id FROM kernel_jobs WHERE state = 'succeeded' AND finished_at < $1)")
+        .bind(before).execute(c).await.map(|_| ()))?;
+    let n = on_tx!(&mut tx, c => sqlx::query("DELETE FROM kernel_jobs WHERE state = 'succeeded' AND finished_at < $1")
+        .bind(before).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Jobs per state, for metrics.
 pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>> {
     Ok(

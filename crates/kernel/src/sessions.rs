@@ -135,3 +135,16 @@ impl Kernel {
         Ok(())
     }
 }
+
+impl Kernel {
+    /// Delete expired sessions and login links (their use is in the audit log). Returns how
+    /// many rows went. Runs periodically in every process; safe to run concurrently.
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = Timestamp::now();
+        let sessions = on_db!(self.db(), pool => sqlx::query("DELETE FROM kernel_sessions WHERE expires_at < $1")
+            .bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        let links = on_db!(self.db(), pool => sqlx::query("DELETE FROM kernel_login_links WHERE expires_at < $1")
+            .bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(sessions + links)
+    }
+}

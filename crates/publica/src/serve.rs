@@ -64,7 +64,8 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
     } else {
         None
     };
-    // Keys rotated by another process become visible here within a minute.
+    // Housekeeping once a minute: keys rotated by another process become visible here, and
+    // expired sessions, links and old succeeded jobs are deleted.
     let reload = {
         let kernel = kernel.clone();
         tokio::spawn(async move {
@@ -72,6 +73,13 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 if let Err(e) = kernel.keys().reload(kernel.db()).await {
                     tracing::warn!(error = %e, "cannot reload keys");
+                }
+                if let Err(e) = kernel.purge_expired_sessions().await {
+                    tracing::warn!(error = %e, "cannot purge expired sessions");
+                }
+                let days = kernel.config().jobs.retention_days;
+                if let Err(e) = publica_kernel::jobs::purge_succeeded(kernel.db(), days).await {
+                    tracing::warn!(error = %e, "cannot purge finished jobs");
                 }
             }
         })

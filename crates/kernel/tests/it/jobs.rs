@@ -93,6 +93,8 @@ async fn a_failing_job_is_retried_then_dead_lettered_then_retried_by_hand() {
         }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert!(jobs::retry(app.kernel.db(), id).await.is_err(), "a succeeded job is not retried");
+        assert_eq!(jobs::purge_succeeded(app.kernel.db(), 1).await.expect("purge"), 0, "recent jobs are kept");
+        assert_eq!(jobs::purge_succeeded(app.kernel.db(), -1).await.expect("purge"), 1, "old ones go");
         let _ = stop.send(());
         running.await.expect("worker stops");
     }

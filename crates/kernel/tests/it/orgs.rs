@@ -75,6 +75,8 @@ async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
             "{}: a zero-minute link is expired",
             app.backend
         );
+        assert!(app.kernel.purge_expired_sessions().await.expect("purge") >= 1, "the expired link is purged");
+        assert_eq!(app.kernel.purge_expired_sessions().await.expect("purge"), 0);
     }
     for app in TestApp::each(&[]).await {
         let k = &app.kernel;
