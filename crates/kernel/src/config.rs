@@ -272,7 +272,7 @@ impl Config {
             obj.insert("database_url".into(), redact_url(&self.effective_database_url()).into());
         }
         strip_nulls(&mut value);
-        toml_text(&value)
+        toml::to_string(&value).unwrap_or_default()
     }
 }
 
@@ -281,25 +281,6 @@ fn strip_nulls(value: &mut serde_json::Value) {
         obj.retain(|_, v| !v.is_null());
         obj.values_mut().for_each(strip_nulls);
     }
-}
-
-fn toml_text(value: &serde_json::Value) -> String {
-    let mut top = String::new();
-    let mut tables = String::new();
-    if let Some(obj) = value.as_object() {
-        for (k, v) in obj {
-            match v {
-                serde_json::Value::Object(inner) => {
-                    tables.push_str(&format!("\n[{k}]\n"));
-                    for (ik, iv) in inner {
-                        tables.push_str(&format!("{ik} = {iv}\n"));
-                    }
-                }
-                other => top.push_str(&format!("{k} = {other}\n")),
-            }
-        }
-    }
-    top + &tables
 }
 
 /// Replace the password of a database URL, if any.
