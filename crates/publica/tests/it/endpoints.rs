@@ -114,24 +114,18 @@ async fn the_kernel_api_speaks_problem_json_and_manages_keys() {
                 .any(|m| m["email"] == "registrar@interior.demoland.example")
         );
 
-        let bad = http
-            .post(&members)
-            .bearer_auth(&interior)
-            .json(&json!({"email": "nope", "name": "X", "roles": ["member"]}))
-            .send()
-            .await
-            .expect("post");
+        let bad = post(&http, &members, &interior, json!({"email": "nope", "name": "X", "roles": ["member"]})).await;
         assert_eq!(bad.status(), 422);
         let problem: Value = bad.json().await.expect("problem");
         assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
 
-        let bad = http
-            .post(&members)
-            .bearer_auth(&interior)
-            .json(&json!({"email": "a@b.example", "name": "X", "roles": ["member", "Bad Role"]}))
-            .send()
-            .await
-            .expect("post");
+        let bad = post(
+            &http,
+            &members,
+            &interior,
+            json!({"email": "a@b.example", "name": "X", "roles": ["member", "Bad Role"]}),
+        )
+        .await;
         let problem: Value = bad.json().await.expect("problem");
         assert_eq!(problem["errors"][0]["field"], "roles/1", "{problem}");
 
@@ -144,31 +138,26 @@ async fn the_kernel_api_speaks_problem_json_and_manages_keys() {
             .await
             .expect("post");
         assert_eq!(bad.status(), 422);
-        let bad = http
-            .post(&members)
-            .bearer_auth(&interior)
-            .json(&json!({"email": "a@b.example", "name": "X", "roles": "member"}))
-            .send()
-            .await
-            .expect("post");
+        let bad =
+            post(&http, &members, &interior, json!({"email": "a@b.example", "name": "X", "roles": "member"})).await;
         let problem: Value = bad.json().await.expect("problem");
         assert_eq!(problem["errors"][0]["field"], "roles", "{problem}");
 
-        let ok = http
-            .post(&members)
-            .bearer_auth(&interior)
-            .json(&json!({"email": "New.Clerk@Interior.demoland.example", "name": "New Clerk", "roles": ["member"]}))
-            .send()
-            .await
-            .expect("post");
+        let ok = post(
+            &http,
+            &members,
+            &interior,
+            json!({"email": "New.Clerk@Interior.demoland.example", "name": "New Clerk", "roles": ["member"]}),
+        )
+        .await;
         assert_eq!(ok.status(), 201);
-        let again = http
-            .post(&members)
-            .bearer_auth(&interior)
-            .json(&json!({"email": "new.clerk@interior.demoland.example", "name": "New Clerk", "roles": ["member"]}))
-            .send()
-            .await
-            .expect("post");
+        let again = post(
+            &http,
+            &members,
+            &interior,
+            json!({"email": "new.clerk@interior.demoland.example", "name": "New Clerk", "roles": ["member"]}),
+        )
+        .await;
         assert_eq!(again.status(), 409);
 
         // A new key works until it is revoked; its token is never listed.
@@ -214,29 +203,13 @@ async fn the_kernel_api_speaks_problem_json_and_manages_keys() {
 
         // Only the platform operator manages organisations.
         let orgs = server.url("/api/kernel/v1/organisations");
-        let denied = http
-            .post(&orgs)
-            .bearer_auth(&interior)
-            .json(&json!({"slug": "x-office", "name": "X", "kind": "agency"}))
-            .send()
-            .await
-            .expect("post");
+        let denied = post(&http, &orgs, &interior, json!({"slug": "x-office", "name": "X", "kind": "agency"})).await;
         assert_eq!(denied.status(), 403);
-        let created = http
-            .post(&orgs)
-            .bearer_auth(&platform)
-            .json(&json!({"slug": "x-office", "name": "X Office", "kind": "agency"}))
-            .send()
-            .await
-            .expect("post");
+        let created =
+            post(&http, &orgs, &platform, json!({"slug": "x-office", "name": "X Office", "kind": "agency"})).await;
         assert_eq!(created.status(), 201);
-        let dup = http
-            .post(&orgs)
-            .bearer_auth(&platform)
-            .json(&json!({"slug": "x-office", "name": "X Office", "kind": "agency"}))
-            .send()
-            .await
-            .expect("post");
+        let dup =
+            post(&http, &orgs, &platform, json!({"slug": "x-office", "name": "X Office", "kind": "agency"})).await;
         assert_eq!(dup.status(), 409);
 
         // Every change above is in the organisation's audit log, with its request id.
@@ -261,4 +234,8 @@ async fn the_kernel_api_speaks_problem_json_and_manages_keys() {
         assert_eq!(bad_limit.json::<Value>().await.expect("json")["errors"][0]["field"], "limit");
         server.stop();
     }
+}
+
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> reqwest::Response {
+    http.post(url).bearer_auth(token).json(&body).send().await.expect("POST")
 }
