@@ -36,21 +36,26 @@ pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, ne
     };
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        let (parts, body) = request.into_parts();
-        let bytes = match to_bytes(body, FORM_LIMIT).await {
-            Ok(b) => b,
-            Err(_) => {
-                return super::page::PAGE.sync_scope(scope, || {
-                    super::page::translated_error(StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large")
-                });
+        // A token in the query string (uploads) leaves the body to the handler, unbuffered;
+        // otherwise the token is a field of the URL-encoded form, which is read here.
+        let from_query = request.uri().query().and_then(|q| field(q.as_bytes()));
+        let (submitted, rebuilt) = match from_query {
+            Some(token) => (Some(token), request),
+            None => {
+                let (parts, body) = request.into_parts();
+                let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+                    return super::page::PAGE.sync_scope(scope, || {
+                        super::page::translated_error(StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large")
+                    });
+                };
+                let is_form = parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+                let token = if is_form { field(&bytes) } else { None };
+                (token, Request::from_parts(parts, Body::from(bytes)))
             }
         };
-        let from_query = parts.uri.query().and_then(|q| field(q.as_bytes()));
-        let is_form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
-        let submitted = from_query.or_else(|| if is_form { field(&bytes) } else { None });
         let valid = match (existing, submitted) {
             (Some(cookie), Some(token)) => constant_time_eq(token.as_bytes(), token_for(&kernel, &cookie).as_bytes()),
             _ => false,
@@ -59,7 +64,7 @@ pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, ne
             return super::page::PAGE
                 .sync_scope(scope, || super::page::translated_error(StatusCode::FORBIDDEN, "error-csrf"));
         }
-        request = Request::from_parts(parts, Body::from(bytes));
+        request = rebuilt;
     }
     let mut response = super::page::PAGE.scope(scope, next.run(request)).await;
     if let Some(value) = fresh {

@@ -62,6 +62,16 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
     let html = french.text().await.expect("html");
     assert!(html.contains("<html lang=\"fr\">") && html.contains("Accueil"), "{html}");
 
+    // Uploads carry the token in the query string instead of the body.
+    let in_query = http
+        .post(server.url(&format!("/language?_csrf={token}")))
+        .header("cookie", format!("publica_csrf={cookie}"))
+        .form(&[("lang", "fr"), ("next", "/")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(in_query.status(), 303, "token in the query string");
+
     // Without a cookie, the browser's preference decides.
     let html = http
         .get(server.url("/"))
