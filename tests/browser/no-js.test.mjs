@@ -108,7 +108,7 @@ describe('without JavaScript', () => {
     ]);
     assert.equal(refused.status(), 401, 'a used sign-in link is refused');
     assert.equal(await h1(), 'Sign in required');
-    assert.match(await page.getByRole('main').innerText(), /unknown, used or expired/);
+    assert.match(await page.getByRole('main').innerText(), /unknown, already used or expired/);
 
     // The session from the first use is still there.
     await page.goto('/admin');
@@ -135,6 +135,7 @@ describe('without JavaScript', () => {
 
     await row.waitFor();
     assert.equal(new URL(page.url()).pathname, '/admin/members');
+    assert.match(await page.getByRole('status').innerText(), /Grace Hopper was added\./);
     const cells = (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
     assert.equal(cells[0], 'Grace Hopper');
     assert.equal(cells[1], 'grace.hopper@digital.demoland.example');
