@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
@@ -26,15 +26,14 @@ pub(super) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 
 /// Request ids: a random per-process prefix and a counter, shaped like a UUID. Unique without
 /// a system call per request (a random UUID would read the kernel's RNG every time).
-#[derive(Clone)]
 struct RequestIds {
     prefix: u64,
-    counter: Arc<AtomicU64>,
+    counter: AtomicU64,
 }
 
 impl RequestIds {
     fn new() -> Self {
-        RequestIds { prefix: u64::from_be_bytes(crate::crypto::random_bytes()), counter: Arc::new(AtomicU64::new(0)) }
+        RequestIds { prefix: u64::from_be_bytes(crate::crypto::random_bytes()), counter: AtomicU64::new(0) }
     }
 
     /// `pppppppp-pppp-pppp-nnnn-nnnnnnnnnnnn` in lowercase hex: prefix, then counter.
@@ -57,23 +56,29 @@ fn acceptable(id: &HeaderValue) -> bool {
     !id.is_empty() && id.len() <= 200 && id.as_bytes().iter().all(|b| b.is_ascii_graphic())
 }
 
-#[derive(Clone)]
-pub(super) struct EdgeLayer {
+/// What every clone of the edge service shares: one reference count to bump per request.
+struct Shared {
     kernel: Kernel,
     ids: RequestIds,
     timeout: Duration,
+    body_limit: usize,
 }
 
+#[derive(Clone)]
+pub(super) struct EdgeLayer(Arc<Shared>);
+
 impl EdgeLayer {
-    pub(super) fn new(kernel: &Kernel, timeout: Duration) -> Self {
-        EdgeLayer { kernel: kernel.clone(), ids: RequestIds::new(), timeout }
+    pub(super) fn new(kernel: &Kernel, timeout: Duration, body_limit: usize) -> Self {
+        EdgeLayer(Arc::new(Shared { kernel: kernel.clone(), ids: RequestIds::new(), timeout, body_limit }))
     }
 }
 
 impl<S> Layer<S> for EdgeLayer {
-    type Service = Edge<S>;
-    fn layer(&self, inner: S) -> Edge<S> {
-        Edge { inner, layer: self.clone() }
+    type Service = Edge<<DefaultBodyLimit as Layer<S>>::Service>;
+    fn layer(&self, inner: S) -> Self::Service {
+        // The body limit that extractors honour, wrapped here rather than as a layer of its
+        // own: each router layer costs a boxed clone per request.
+        Edge { inner: DefaultBodyLimit::max(self.0.body_limit).layer(inner), layer: self.clone() }
     }
 }
 
@@ -101,58 +106,57 @@ where
         let id = match request.headers().get(REQUEST_ID) {
             Some(id) if acceptable(id) => id.clone(),
             _ => {
-                let id = self.layer.ids.next();
+                let id = self.layer.0.ids.next();
                 request.headers_mut().insert(REQUEST_ID, id.clone());
                 id
             }
         };
         let method = super::metrics::method_label(request.method());
         let route = request.extensions().get::<MatchedPath>().cloned();
-        let https = super::is_https(&self.layer.kernel, request.headers());
+        let https = super::is_https(&self.layer.0.kernel, request.headers());
+
         let span = tracing::info_span!("request", method, path = %request.uri().path(), request_id = ?id);
         // The service that was made ready is the one to call; leave a fresh clone in its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let timeout = self.layer.timeout;
+        let timeout = self.layer.0.timeout;
         let scoped_id = id.clone();
-        Box::pin(
-            async move {
-                let handled = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request)));
-                let outcome = match handled {
-                    Ok(future) => {
-                        let guarded =
-                            AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind();
-                        tokio::time::timeout(timeout, guarded).await
-                    }
-                    Err(panic) => Ok(Err(panic)),
-                };
-                let mut response = match outcome {
-                    Ok(Ok(Ok(response))) => response,
-                    Ok(Ok(Err(never))) => match never {},
-                    Ok(Err(_panic)) => {
-                        tracing::error!("a handler panicked");
-                        ApiError(Error::internal("handler panicked")).into_response()
-                    }
-                    Err(_elapsed) => ApiError(Error::Unavailable(format!(
-                        "the request took longer than {} s; try again",
-                        timeout.as_secs()
-                    )))
-                    .into_response(),
-                };
-                let status = response.status();
-                response.headers_mut().insert(REQUEST_ID, id);
-                security_headers(response.headers_mut(), https);
-                super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, start);
-                let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
-                if status.is_server_error() {
-                    tracing::error!(status = status.as_u16(), latency_ms, "request failed");
-                } else {
-                    tracing::info!(status = status.as_u16(), latency_ms, "request");
+        let handle = async move {
+            let handled = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request)));
+            let outcome = match handled {
+                Ok(future) => {
+                    let guarded = AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind();
+                    tokio::time::timeout(timeout, guarded).await
                 }
-                Ok(response)
+                Err(panic) => Ok(Err(panic)),
+            };
+            let mut response = match outcome {
+                Ok(Ok(Ok(response))) => response,
+                Ok(Ok(Err(never))) => match never {},
+                Ok(Err(_panic)) => {
+                    tracing::error!("a handler panicked");
+                    ApiError(Error::internal("handler panicked")).into_response()
+                }
+                Err(_elapsed) => ApiError(Error::Unavailable(format!(
+                    "the request took longer than {} s; try again",
+                    timeout.as_secs()
+                )))
+                .into_response(),
+            };
+            let status = response.status();
+            response.headers_mut().insert(REQUEST_ID, id);
+            security_headers(response.headers_mut(), https);
+            super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, start);
+            let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+            if status.is_server_error() {
+                tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+            } else {
+                tracing::info!(status = status.as_u16(), latency_ms, "request");
             }
-            .instrument(span),
-        )
+            Ok(response)
+        };
+        // A disabled span (INFO off) costs nothing to skip but something to carry.
+        if span.is_disabled() { Box::pin(handle) } else { Box::pin(handle.instrument(span)) }
     }
 }
 
@@ -161,8 +165,6 @@ where
 /// has it. Handlers may set their own first; these fill the gaps.
 fn security_headers(h: &mut HeaderMap, https: bool) {
     let page = h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    // Room for all of them at once: growing the map header by header rehashes it.
-    h.reserve(8);
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };

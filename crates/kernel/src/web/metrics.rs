@@ -1,13 +1,13 @@
 //! Prometheus metrics: requests by route and status, latency histograms; the job queue and
 //! database pool are sampled when `/metrics` is scraped.
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::http::{Method, StatusCode};
 use metrics::Label;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use rustc_hash::FxHashMap;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -42,7 +42,7 @@ pub(super) fn method_label(method: &Method) -> &'static str {
 }
 
 type Handles = (metrics::Counter, metrics::Histogram);
-type ByRoute = HashMap<Box<str>, HashMap<(&'static str, u16), Handles>>;
+type ByRoute = FxHashMap<Box<str>, FxHashMap<(&'static str, u16), Handles>>;
 
 /// Handles by route, then by method and status, so that recording a request is one read lock
 /// and two hash lookups rather than building and hashing a labelled key twice.

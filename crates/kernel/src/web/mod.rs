@@ -60,8 +60,7 @@ pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
         .merge(api)
         .merge(pages)
         .fallback(fallback)
-        .layer(axum::extract::DefaultBodyLimit::max(kernel.config().http.body_limit_bytes))
-        .layer(edge::EdgeLayer::new(kernel, timeout))
+        .layer(edge::EdgeLayer::new(kernel, timeout, kernel.config().http.body_limit_bytes))
 }
 
 /// Whether the client reached us over TLS (directly or through a proxy that says so).

@@ -92,3 +92,22 @@ async fn sessions_end_when_a_member_is_disabled_and_links_expire() {
         assert!(k.issue_login_link(&actor, member).await.is_err());
     }
 }
+
+#[tokio::test]
+async fn bodies_over_the_limit_get_413_problem_json() {
+    for app in TestApp::each_with(&[], |c| c.http.body_limit_bytes = 64).await {
+        let actor = Actor::operator();
+        let org = app
+            .kernel
+            .create_organisation(&actor, &Slug::parse("slug", "city").expect("slug"), "City", OrgKind::Agency)
+            .await
+            .expect("org");
+        let (_, token) = app.kernel.create_api_key(&actor, org.id, "kernel", "ci").await.expect("key");
+        let big = serde_json::json!({ "email": "a@city.example", "name": "x".repeat(100), "roles": ["member"] });
+        let (status, problem) = app.json("POST", "/api/kernel/v1/members", &token, Some(big)).await;
+        assert_eq!(status, 413, "{}: {problem}", app.backend);
+        assert!(problem["type"].as_str().is_some_and(|t| t.ends_with("/too-large")));
+        let small = serde_json::json!({ "email": "a@city.example", "name": "A", "roles": [] });
+        assert_eq!(app.json("POST", "/api/kernel/v1/members", &token, Some(small)).await.0, 201);
+    }
+}
