@@ -101,15 +101,12 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let start = Instant::now();
+        // Handlers read the id from `audit::REQUEST_ID`, not from the request's headers.
         let id = match request.headers().get(REQUEST_ID) {
             Some(id) if acceptable(id) => id.clone(),
-            _ => {
-                let id = self.layer.0.ids.next();
-                request.headers_mut().insert(REQUEST_ID, id.clone());
-                id
-            }
+            _ => self.layer.0.ids.next(),
         };
         let method = super::metrics::method_label(request.method());
         let route = request.extensions().get::<MatchedPath>().cloned();
@@ -125,8 +122,14 @@ where
             let handled = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request)));
             let outcome = match handled {
                 Ok(future) => {
-                    let guarded = AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind();
-                    tokio::time::timeout(timeout, guarded).await
+                    let mut guarded = std::pin::pin!(
+                        AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind()
+                    );
+                    // Most answers are ready at the first poll; only the others need a timer.
+                    match futures::poll!(guarded.as_mut()) {
+                        Poll::Ready(result) => Ok(result),
+                        Poll::Pending => tokio::time::timeout(timeout, guarded).await,
+                    }
                 }
                 Err(panic) => Ok(Err(panic)),
             };

@@ -63,8 +63,10 @@ pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
         .layer(edge::EdgeLayer::new(kernel, timeout, kernel.config().http.body_limit_bytes))
 }
 
+const X_FORWARDED_PROTO: axum::http::HeaderName = axum::http::HeaderName::from_static("x-forwarded-proto");
+
 /// Whether the client reached us over TLS (directly or through a proxy that says so).
 pub(crate) fn is_https(kernel: &Kernel, headers: &axum::http::HeaderMap) -> bool {
     kernel.config().public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
-        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        || headers.get(X_FORWARDED_PROTO).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }

@@ -1,6 +1,7 @@
 //! Kernel integration tests, in-process through `TestApp`, on SQLite and PostgreSQL.
 
 mod audit;
+mod edge;
 mod jobs;
 mod keys;
 mod openapi;
