@@ -149,8 +149,9 @@ where
             let status = response.status();
             response.headers_mut().insert(REQUEST_ID, id);
             security_headers(response.headers_mut(), https);
-            super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, start);
-            let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let seconds = start.elapsed().as_secs_f64();
+            super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, seconds);
+            let latency_ms = seconds * 1000.0;
             if status.is_server_error() {
                 tracing::error!(status = status.as_u16(), latency_ms, "request failed");
             } else {
@@ -183,7 +184,7 @@ fn security_headers(h: &mut HeaderMap, https: bool) {
         set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
         set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     } else {
-        set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'");
+        set(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'");
     }
     if https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");

@@ -2,7 +2,6 @@
 //! database pool are sampled when `/metrics` is scraped.
 
 use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
-use std::time::Instant;
 
 use axum::http::{Method, StatusCode};
 use metrics::Label;
@@ -49,10 +48,9 @@ type ByRoute = FxHashMap<Box<str>, FxHashMap<(&'static str, u16), Handles>>;
 static HANDLES: LazyLock<RwLock<ByRoute>> = LazyLock::new(Default::default);
 
 /// Count the request and record its latency, by method, route and status.
-pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCode, start: Instant) {
+pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCode, seconds: f64) {
     let route = route.unwrap_or("unmatched");
     let code = status.as_u16();
-    let seconds = start.elapsed().as_secs_f64();
     {
         let cache = HANDLES.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((counter, histogram)) = cache.get(route).and_then(|m| m.get(&(method, code))) {
