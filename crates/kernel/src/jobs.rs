@@ -13,7 +13,7 @@ use sqlx::Row;
 use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
 
-use crate::db::{Db, Timestamp, Tx, is_unavailable};
+use crate::db::{Db, DbError, Timestamp, Tx};
 use crate::error::{Error, Result};
 use crate::{on_db, on_tx};
 
@@ -271,7 +271,7 @@ impl Worker {
             tokio::time::sleep(Duration::from_millis(delay)).await;
             match self.finish(&job, &outcome, run_id, outcome_label, error.as_deref()).await {
                 Ok(()) => return,
-                Err(e) if is_unavailable(&e) => continue,
+                Err(DbError::Unavailable(_)) => continue,
                 Err(e) => {
                     tracing::error!(job.id = %job.id, error = %e, "cannot record job outcome");
                     return;
@@ -310,12 +310,9 @@ impl Worker {
         run_id: Option<i64>,
         label: &str,
         error: Option<&str>,
-    ) -> std::result::Result<(), sqlx::Error> {
+    ) -> std::result::Result<(), DbError> {
         let now = Timestamp::now();
-        let mut tx = self.db.begin().await.map_err(|e| match e {
-            crate::db::DbError::Other(e) => e,
-            other => sqlx::Error::Protocol(other.to_string()),
-        })?;
+        let mut tx = self.db.begin().await?;
         let (sql, run_at): (&'static str, Timestamp) = match outcome {
             Ok(()) => ("UPDATE kernel_jobs SET state = 'succeeded', finished_at = $3, locked_by = NULL, locked_until = NULL, last_error = NULL
                         WHERE id = $1 AND locked_by = $2", now),
@@ -332,10 +329,7 @@ impl Worker {
             on_tx!(&mut tx, c => sqlx::query("UPDATE kernel_job_runs SET finished_at = $1, outcome = $2, error = $3 WHERE id = $4")
                 .bind(now).bind(label).bind(error).bind(run_id).execute(c).await.map(|_| ()))?;
         }
-        match tx {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
-        }
+        tx.commit().await
     }
 }
 

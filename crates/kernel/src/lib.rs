@@ -85,12 +85,8 @@ impl Kernel {
     pub async fn open_existing(config: Config, blocks: &[&dyn Block]) -> Result<Kernel> {
         let db = Db::connect(&config).await?;
         let migrations: Vec<BlockMigrations> = blocks.iter().map(|b| b.migrations()).collect();
-        for m in &migrations {
-            if let MigrationStatus::Pending { block, missing } = m.status(&db).await? {
-                return Err(error::Error::Unavailable(format!(
-                    "the database lacks {block} migrations {missing:?}: run `publica migrate` first"
-                )));
-            }
+        if let Some(problem) = MigrationStatus::of_all(&db, &migrations).await?.problem() {
+            return Err(error::Error::Unavailable(problem));
         }
         Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
     }
@@ -147,7 +143,8 @@ impl Kernel {
         audit::append(tx, &self.inner.keys, event).await
     }
 
-    /// Enqueue a job inside the caller's transaction; the local worker is woken after commit.
+    /// Enqueue a job inside the caller's transaction and wake the local worker; if it looks
+    /// before the caller commits, it finds the job at its next poll.
     pub async fn enqueue(&self, tx: &mut Tx, job: jobs::NewJob) -> Result<Option<uuid::Uuid>> {
         let id = jobs::enqueue(tx, job, self.inner.config.jobs.max_attempts).await?;
         self.inner.job_wake.notify_one();
@@ -161,13 +158,7 @@ impl Kernel {
 
     /// Whether every block's migrations are applied.
     pub async fn migration_status(&self) -> Result<MigrationStatus> {
-        for m in &self.inner.migrations {
-            let status = m.status(&self.inner.db).await?;
-            if status != MigrationStatus::Current {
-                return Ok(status);
-            }
-        }
-        Ok(MigrationStatus::Current)
+        Ok(MigrationStatus::of_all(&self.inner.db, &self.inner.migrations).await?)
     }
 
     /// The demo credentials, when this process seeded the demo.

@@ -24,6 +24,29 @@ pub enum MigrationStatus {
     Pending { block: &'static str, missing: Vec<i64> },
 }
 
+impl MigrationStatus {
+    /// The first block with pending migrations, or `Current`.
+    pub async fn of_all(db: &Db, migrations: &[BlockMigrations]) -> Result<MigrationStatus, DbError> {
+        for m in migrations {
+            let status = m.status(db).await?;
+            if status != MigrationStatus::Current {
+                return Ok(status);
+            }
+        }
+        Ok(MigrationStatus::Current)
+    }
+
+    /// What is missing and the fix, for error messages; `None` when current.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            MigrationStatus::Current => None,
+            MigrationStatus::Pending { block, missing } => {
+                Some(format!("the database lacks {block} migrations {missing:?}: run `publica migrate`"))
+            }
+        }
+    }
+}
+
 impl BlockMigrations {
     fn table(&self) -> String {
         format!("{}_migrations", self.block)

@@ -56,10 +56,9 @@ pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, ne
                 (token, Request::from_parts(parts, Body::from(bytes)))
             }
         };
-        let valid = match (existing, submitted) {
-            (Some(cookie), Some(token)) => constant_time_eq(token.as_bytes(), token_for(&kernel, &cookie).as_bytes()),
-            _ => false,
-        };
+        // `scope.csrf` is the token for the cookie the browser sent; a fresh cookie has none.
+        let valid =
+            existing.is_some() && submitted.is_some_and(|t| constant_time_eq(t.as_bytes(), scope.csrf.as_bytes()));
         if !valid {
             return super::page::PAGE
                 .sync_scope(scope, || super::page::translated_error(StatusCode::FORBIDDEN, "error-csrf"));

@@ -152,14 +152,25 @@ pub struct PageError(pub Error);
 
 /// An error page whose explanation is a translated message.
 pub fn translated_error(status: StatusCode, message_id: &str) -> Response {
+    error_page(status, |ctx| (ctx.t(message_id), None), || message_id.to_string())
+}
+
+/// The error page in the visitor's language: `detail` gives the explanation and, when it is
+/// not in the page's language, its own; `plain` is the text answer outside the page layer.
+fn error_page(
+    status: StatusCode,
+    detail: impl FnOnce(&PageCtx) -> (String, Option<&'static str>),
+    plain: impl FnOnce() -> String,
+) -> Response {
     let Ok(scope) = PAGE.try_with(Clone::clone) else {
-        return (status, message_id.to_string()).into_response();
+        return (status, plain()).into_response();
     };
     let ctx = PageCtx::from_scope(scope, None);
+    let (paragraph, lang) = detail(&ctx);
     let page = Page {
         title: ctx.t(&format!("error-title-{}", status.as_u16())),
-        paragraphs: vec![ctx.t(message_id)],
-        paragraphs_lang: None,
+        paragraphs: vec![paragraph],
+        paragraphs_lang: lang,
         ctx,
     };
     (status, render(&page)).into_response()
@@ -177,24 +188,19 @@ impl IntoResponse for PageError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self.0, "internal error on a page");
         }
-        let Ok(scope) = PAGE.try_with(Clone::clone) else {
-            return (status, self.0.to_string()).into_response();
-        };
-        let ctx = PageCtx::from_scope(scope, None);
+        let error = self.0;
+        let plain = error.to_string();
         // Service errors explain themselves in English; say so to screen readers elsewhere.
-        let (detail, lang) = match &self.0 {
-            Error::Internal(_) => (ctx.t("error-internal"), None),
-            Error::Unavailable(_) => (ctx.t("error-unavailable"), None),
-            Error::NotFound(_) => (ctx.t("error-not-found"), None),
-            other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
-        };
-        let page = Page {
-            title: ctx.t(&format!("error-title-{}", status.as_u16())),
-            paragraphs: vec![detail],
-            paragraphs_lang: lang,
-            ctx,
-        };
-        (status, render(&page)).into_response()
+        error_page(
+            status,
+            |ctx| match &error {
+                Error::Internal(_) => (ctx.t("error-internal"), None),
+                Error::Unavailable(_) => (ctx.t("error-unavailable"), None),
+                Error::NotFound(_) => (ctx.t("error-not-found"), None),
+                other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
+            },
+            || plain,
+        )
     }
 }
 

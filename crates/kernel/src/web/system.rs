@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::Kernel;
-use crate::db::MigrationStatus;
 use crate::error::{ApiError, Error};
 
 pub(super) type Docs = Arc<BTreeMap<&'static str, serde_json::Value>>;
@@ -28,11 +27,9 @@ pub(super) fn routes(kernel: Kernel, docs: Docs) -> Router {
 async fn readyz(State(kernel): State<Kernel>) -> Response {
     let check = async {
         kernel.db().ping().await?;
-        match kernel.migration_status().await? {
-            MigrationStatus::Current => Ok(()),
-            MigrationStatus::Pending { block, missing } => Err(Error::Unavailable(format!(
-                "{block} migrations {missing:?} are not applied; run `publica migrate`"
-            ))),
+        match kernel.migration_status().await?.problem() {
+            None => Ok(()),
+            Some(problem) => Err(Error::Unavailable(problem)),
         }
     };
     match check.await {

@@ -14,42 +14,19 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
     let token = csrf_token(&html);
 
     let form = [("lang", "fr"), ("next", "/docs/api")];
-    let no_token = http
-        .post(server.url("/language"))
-        .header("cookie", format!("publica_csrf={cookie}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    let no_token = post_form(&http, &server.url("/language"), &format!("publica_csrf={cookie}"), &form).await;
     assert_eq!(no_token.status(), 403, "no token");
     let with_token = [("lang", "fr"), ("next", "/docs/api"), ("_csrf", token.as_str())];
     let no_cookie = http.post(server.url("/language")).form(&with_token).send().await.expect("post");
     assert_eq!(no_cookie.status(), 403, "token without its cookie");
-    let other_cookie = http
-        .post(server.url("/language"))
-        .header("cookie", format!("publica_csrf={}", "x".repeat(43)))
-        .form(&with_token)
-        .send()
-        .await
-        .expect("post");
+    let other_cookie =
+        post_form(&http, &server.url("/language"), &format!("publica_csrf={}", "x".repeat(43)), &with_token).await;
     assert_eq!(other_cookie.status(), 403, "token for another cookie");
     let forged = [("lang", "fr"), ("next", "/"), ("_csrf", "forged")];
-    let forged = http
-        .post(server.url("/language"))
-        .header("cookie", format!("publica_csrf={cookie}"))
-        .form(&forged)
-        .send()
-        .await
-        .expect("post");
+    let forged = post_form(&http, &server.url("/language"), &format!("publica_csrf={cookie}"), &forged).await;
     assert_eq!(forged.status(), 403);
 
-    let ok = http
-        .post(server.url("/language"))
-        .header("cookie", format!("publica_csrf={cookie}"))
-        .form(&with_token)
-        .send()
-        .await
-        .expect("post");
+    let ok = post_form(&http, &server.url("/language"), &format!("publica_csrf={cookie}"), &with_token).await;
     assert_eq!(ok.status(), 303);
     assert_eq!(ok.headers()["location"], "/docs/api");
     assert_eq!(set_cookie(&ok, "publica_lang").as_deref(), Some("fr"));
@@ -63,13 +40,13 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
     assert!(html.contains("<html lang=\"fr\">") && html.contains("Accueil"), "{html}");
 
     // Uploads carry the token in the query string instead of the body.
-    let in_query = http
-        .post(server.url(&format!("/language?_csrf={token}")))
-        .header("cookie", format!("publica_csrf={cookie}"))
-        .form(&[("lang", "fr"), ("next", "/")])
-        .send()
-        .await
-        .expect("post");
+    let in_query = post_form(
+        &http,
+        &server.url(&format!("/language?_csrf={token}")),
+        &format!("publica_csrf={cookie}"),
+        &[("lang", "fr"), ("next", "/")],
+    )
+    .await;
     assert_eq!(in_query.status(), 303, "token in the query string");
 
     // Without a cookie, the browser's preference decides.
@@ -85,13 +62,7 @@ async fn forms_need_the_csrf_token_and_the_language_switch_works() {
     assert!(html.contains("<html lang=\"fr\">"));
     // An open redirect is refused: the switch only returns to this site.
     let evil = [("lang", "en"), ("next", "//evil.example/"), ("_csrf", token.as_str())];
-    let r = http
-        .post(server.url("/language"))
-        .header("cookie", format!("publica_csrf={cookie}"))
-        .form(&evil)
-        .send()
-        .await
-        .expect("post");
+    let r = post_form(&http, &server.url("/language"), &format!("publica_csrf={cookie}"), &evil).await;
     assert_eq!(r.headers()["location"], "/");
     server.stop();
 }
@@ -110,13 +81,7 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
         let csrf = set_cookie(&page, "publica_csrf").expect("csrf cookie");
         let token = csrf_token(&page.text().await.expect("html"));
         let cookie = format!("publica_csrf={csrf}");
-        let signed_in = http
-            .post(server.url(&path))
-            .header("cookie", &cookie)
-            .form(&[("_csrf", token.as_str())])
-            .send()
-            .await
-            .expect("post");
+        let signed_in = post_form(&http, &server.url(&path), &cookie, &[("_csrf", token.as_str())]).await;
         assert_eq!(signed_in.status(), 303);
         assert_eq!(signed_in.headers()["location"], "/admin");
         let session = set_cookie(&signed_in, "publica_session").expect("session cookie");
@@ -132,13 +97,7 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
         let anonymous = http.get(server.url("/admin")).header("cookie", &cookie).send().await.expect("admin");
         assert_eq!(anonymous.status(), 303);
 
-        let again = http
-            .post(server.url(&path))
-            .header("cookie", &cookie)
-            .form(&[("_csrf", token.as_str())])
-            .send()
-            .await
-            .expect("post");
+        let again = post_form(&http, &server.url(&path), &cookie, &[("_csrf", token.as_str())]).await;
         assert_eq!(again.status(), 401, "a link works once");
 
         let unknown = publica(&backend, &["admin", "login-link", "--email", "nobody@nowhere.example"], &[]);
@@ -149,4 +108,14 @@ async fn a_login_link_signs_in_once_and_roles_are_checked() {
         assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
         server.stop();
     }
+}
+
+/// A form POST with the given cookies.
+async fn post_form<T: serde::Serialize + ?Sized>(
+    http: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    form: &T,
+) -> reqwest::Response {
+    http.post(url).header("cookie", cookie).form(form).send().await.expect("post")
 }
