@@ -11,8 +11,14 @@ pub struct KernelBlock;
 
 pub const MIGRATIONS: BlockMigrations = BlockMigrations {
     block: "kernel",
-    sqlite: &[(1, "kernel", include_str!("../migrations/sqlite/0001_kernel.sql"))],
-    postgres: &[(1, "kernel", include_str!("../migrations/postgres/0001_kernel.sql"))],
+    sqlite: &[
+        (1, "kernel", include_str!("../migrations/sqlite/0001_kernel.sql")),
+        (2, "sealed api keys", include_str!("../migrations/sqlite/0002_sealed_api_keys.sql")),
+    ],
+    postgres: &[
+        (1, "kernel", include_str!("../migrations/postgres/0001_kernel.sql")),
+        (2, "sealed api keys", include_str!("../migrations/postgres/0002_sealed_api_keys.sql")),
+    ],
 };
 
 #[async_trait::async_trait]

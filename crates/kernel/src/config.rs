@@ -5,21 +5,23 @@
 //! which is how container secrets arrive. For that reason no configuration field itself ends
 //! in `_file`: paths end in `_path`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
+use figment::{Figment, Provider};
 use serde::{Deserialize, Serialize};
 
 /// Environment variables that start with `PUBLICA_` but are not configuration keys.
 const NON_CONFIG_VARS: &[&str] = &["PUBLICA_CONFIG", "PUBLICA_TEST_POSTGRES"];
 
 /// The effective configuration of one Publica process.
+///
+/// Unknown keys at the top level are reported as warnings rather than rejected, because
+/// blocks add sections of their own (`[notify]`, `PUBLICA_NOTIFY__…`), kept in `sections`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address the HTTP server listens on.
     pub listen: SocketAddr,
@@ -41,6 +43,9 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub session: SessionConfig,
     pub http: HttpConfig,
+    /// Blocks' own sections by block name, read with [`Config::section`].
+    #[serde(skip)]
+    pub sections: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +121,7 @@ impl Default for Config {
             },
             session: SessionConfig { ttl_minutes: 8 * 60, login_link_ttl_minutes: 15 },
             http: HttpConfig { request_timeout_seconds: 30, body_limit_bytes: 10 * 1024 * 1024 },
+            sections: BTreeMap::new(),
         }
     }
 }
@@ -157,25 +163,43 @@ pub struct Loaded {
 }
 
 impl Config {
-    /// Load from `publica.toml` (or `$PUBLICA_CONFIG`) and the process environment.
-    pub fn load() -> Result<Loaded, ConfigError> {
+    /// Load from `publica.toml` (or `$PUBLICA_CONFIG`) and the process environment; `sections`
+    /// are the blocks' own sections with their defaults (`("notify", {...})`).
+    pub fn load(sections: &[(&str, serde_json::Value)]) -> Result<Loaded, ConfigError> {
         let vars: Vec<(String, String)> = std::env::vars().collect();
         let file = vars
             .iter()
             .find(|(k, _)| k == "PUBLICA_CONFIG")
             .map(|(_, v)| PathBuf::from(v))
             .unwrap_or_else(|| PathBuf::from("publica.toml"));
-        Self::load_from(&file, &vars)
+        Self::load_from(&file, &vars, sections)
     }
 
     /// Load from an explicit file and environment; the testable core of [`Config::load`].
-    pub fn load_from(file: &Path, vars: &[(String, String)]) -> Result<Loaded, ConfigError> {
+    pub fn load_from(
+        file: &Path,
+        vars: &[(String, String)],
+        sections: &[(&str, serde_json::Value)],
+    ) -> Result<Loaded, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        for (name, defaults) in sections {
+            figment = figment.merge(Serialized::default(name, defaults));
+        }
         if file.exists() {
             figment = figment.merge(Toml::file_exact(file));
         }
-        let known = known_keys();
+        let known = known_keys(sections);
         let mut warnings = Vec::new();
+        if let Ok(data) = figment.data() {
+            for key in data.values().flat_map(|dict| dict.keys()) {
+                if !known.contains(key) && !warnings.iter().any(|w: &String| w.contains(&format!("`{key}`"))) {
+                    warnings.push(format!(
+                        "unknown configuration key `{key}` in {} is ignored (`publica config show` lists the keys)",
+                        file.display()
+                    ));
+                }
+            }
+        }
         let mut env_pairs = Vec::new();
         let mut file_pairs = Vec::new();
         for (name, value) in vars {
@@ -217,7 +241,12 @@ impl Config {
         for (key, value) in file_pairs {
             figment = figment.merge(Serialized::default(&key, value));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError::Invalid(describe(&e)))?;
+        let mut config: Config = figment.extract().map_err(|e| ConfigError::Invalid(describe(&e)))?;
+        for (name, _) in sections {
+            let value =
+                figment.extract_inner::<serde_json::Value>(name).map_err(|e| ConfigError::Invalid(describe(&e)))?;
+            config.sections.insert(name.to_string(), value);
+        }
         config.check()?;
         Ok(Loaded { config, warnings })
     }
@@ -242,6 +271,17 @@ impl Config {
             return Err(ConfigError::Invalid("jobs.lease_seconds must be at least 1".into()));
         }
         Ok(())
+    }
+
+    /// A block's own section, with the block's defaults for anything not configured. Errors name
+    /// the key and its environment variable.
+    pub fn section<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, ConfigError> {
+        let value = self.sections.get(name).cloned().unwrap_or_else(|| serde_json::json!({}));
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = format!("{name}.{}", e.path());
+            let env_name = format!("PUBLICA_{}", path.to_ascii_uppercase().replace('.', "__"));
+            ConfigError::Invalid(format!("`{path}` ({env_name}): {}", e.inner()))
+        })
     }
 
     /// The database URL to use: the configured one or SQLite in the data directory.
@@ -270,9 +310,33 @@ impl Config {
                 }
             }
             obj.insert("database_url".into(), redact_url(&self.effective_database_url()).into());
+            for (name, section) in &self.sections {
+                let mut section = section.clone();
+                redact_secrets(&mut section);
+                obj.insert(name.clone(), section);
+            }
         }
         strip_nulls(&mut value);
         toml::to_string(&value).unwrap_or_default()
+    }
+}
+
+/// In blocks' sections, values under keys that name secrets are hidden and URLs lose their
+/// passwords.
+fn redact_secrets(value: &mut serde_json::Value) {
+    if let Some(obj) = value.as_object_mut() {
+        for (key, v) in obj.iter_mut() {
+            let secret = ["token", "password", "secret", "private_key", "key"]
+                .iter()
+                .any(|s| key == s || key.ends_with(&format!("_{s}")));
+            if secret && !v.is_null() {
+                *v = "[redacted]".into();
+            } else if let Some(url) = v.as_str().filter(|_| key == "url" || key.ends_with("_url")) {
+                *v = redact_url(url).into();
+            } else {
+                redact_secrets(v);
+            }
+        }
     }
 }
 
@@ -295,7 +359,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Every dotted key path the configuration accepts.
-fn known_keys() -> BTreeSet<String> {
+fn known_keys(sections: &[(&str, serde_json::Value)]) -> BTreeSet<String> {
     fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
         if let Some(obj) = value.as_object() {
             for (k, v) in obj {
@@ -307,6 +371,10 @@ fn known_keys() -> BTreeSet<String> {
     }
     let mut out = BTreeSet::new();
     walk("", &serde_json::to_value(Config::default()).unwrap_or_default(), &mut out);
+    for (name, defaults) in sections {
+        out.insert(name.to_string());
+        walk(name, defaults, &mut out);
+    }
     out
 }
 
@@ -337,7 +405,7 @@ mod tests {
         let file = dir.path().join("publica.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[database]\nmax_connections = 3\nacquire_timeout_ms = 7\n")
             .expect("write");
-        let loaded = Config::load_from(&file, &vars(&[("PUBLICA_DATABASE__MAX_CONNECTIONS", "5")])).expect("load");
+        let loaded = Config::load_from(&file, &vars(&[("PUBLICA_DATABASE__MAX_CONNECTIONS", "5")]), &[]).expect("load");
         assert_eq!(loaded.config.listen.port(), 9000, "file overrides default");
         assert_eq!(loaded.config.database.max_connections, 5, "environment overrides file");
         assert_eq!(loaded.config.database.acquire_timeout_ms, 7, "file value kept");
@@ -350,6 +418,7 @@ mod tests {
         let loaded = Config::load_from(
             Path::new("/nonexistent/publica.toml"),
             &vars(&[("PUBLICA_LISTN", "x"), ("PUBLICA_TEST_POSTGRES", "postgres://x"), ("OTHER", "1")]),
+            &[],
         )
         .expect("load");
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
@@ -367,6 +436,7 @@ mod tests {
                 ("PUBLICA_MASTER_KEY_FILE", secret.to_str().expect("utf-8")),
                 ("PUBLICA_DATABASE_URL", "postgres://app:hunter2@db/publica"),
             ]),
+            &[],
         )
         .expect("load");
         assert_eq!(loaded.config.master_key.as_ref().map(Secret::expose), Some("c2VjcmV0LW1hc3Rlci1rZXk="));
@@ -379,9 +449,55 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let err = Config::load_from(Path::new("/nonexistent"), &vars(&[("PUBLICA_JOBS__WORKERS", "many")]))
+        let err = Config::load_from(Path::new("/nonexistent"), &vars(&[("PUBLICA_JOBS__WORKERS", "many")]), &[])
             .expect_err("must fail");
         assert!(err.to_string().contains("jobs.workers"), "{err}");
         assert!(err.to_string().contains("PUBLICA_JOBS__WORKERS"), "{err}");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Mail {
+        relay_url: Option<String>,
+        limit: u32,
+        sms: Sms,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    struct Sms {
+        token: Option<String>,
+    }
+
+    #[test]
+    fn blocks_have_sections_of_their_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("publica.toml");
+        std::fs::write(&file, "[mail]\nlimit = 7\n[mial]\nlimit = 1\n").expect("write");
+        let defaults = serde_json::json!({"relay_url": null, "limit": 3, "sms": {"token": null}});
+        let loaded = Config::load_from(
+            &file,
+            &vars(&[
+                ("PUBLICA_MAIL__RELAY_URL", "smtp://user:hunter2@relay:25"),
+                ("PUBLICA_MAIL__SMS__TOKEN", "s3cret"),
+                ("PUBLICA_MAIL__NOPE", "1"),
+            ]),
+            &[("mail", defaults)],
+        )
+        .expect("load");
+        let mail: Mail = loaded.config.section("mail").expect("section");
+        assert_eq!(mail.relay_url.as_deref(), Some("smtp://user:hunter2@relay:25"));
+        assert_eq!(mail.limit, 7, "file overrides the block's default");
+        assert_eq!(mail.sms.token.as_deref(), Some("s3cret"));
+        assert!(loaded.warnings.iter().any(|w| w.contains("PUBLICA_MAIL__NOPE")), "{:?}", loaded.warnings);
+        assert!(loaded.warnings.iter().any(|w| w.contains("`mial`")), "{:?}", loaded.warnings);
+        let shown = loaded.config.show();
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("[mail]"), "{shown}");
+        let bad = Config::load_from(
+            Path::new("/nonexistent"),
+            &vars(&[("PUBLICA_MAIL__LIMIT", "many")]),
+            &[("mail", serde_json::json!({"relay_url": null, "limit": 3, "sms": {"token": null}}))],
+        )
+        .expect("load");
+        let err = bad.config.section::<Mail>("mail").expect_err("limit is not a number");
+        assert!(err.to_string().contains("mail.limit") && err.to_string().contains("PUBLICA_MAIL__LIMIT"), "{err}");
     }
 }

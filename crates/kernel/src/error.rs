@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::DbError;
 
 /// What a service call can fail with. Client mistakes carry the field at fault.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -177,14 +177,16 @@ where
                 Error::invalid("body", e.body_text())
             }
         })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(&mut de) {
-            Ok(value) => Ok(Json(value)),
-            Err(e) => {
-                let path = e.path().to_string();
-                let field = if path == "." { "body".to_string() } else { path };
-                Err(Error::invalid(field, e.into_inner().to_string()).into())
-            }
-        }
+        Ok(Json(parse_json(&bytes)?))
     }
+}
+
+/// Parse a JSON body; the error names the field at fault (`roles/1`) or `body`.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_string() } else { path };
+        Error::invalid(field, e.into_inner().to_string())
+    })
 }

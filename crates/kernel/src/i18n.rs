@@ -61,24 +61,31 @@ const SOURCES: &[(Lang, &str)] =
 /// The loaded message bundles.
 pub struct I18n {
     bundles: HashMap<Lang, FluentBundle<FluentResource>>,
+    sources: Vec<(Lang, &'static str)>,
 }
 
 impl I18n {
     /// Load the built-in messages. A syntax error in a shipped `.ftl` file is a build defect,
     /// caught by the tests, so it panics here rather than serving half-translated pages.
     pub fn load() -> I18n {
+        Self::load_with(&[])
+    }
+
+    /// The kernel's messages and the blocks' own (`Block::locales`).
+    pub fn load_with(extra: &[(Lang, &'static str)]) -> I18n {
+        let sources: Vec<(Lang, &'static str)> = SOURCES.iter().chain(extra).copied().collect();
         let mut bundles = HashMap::new();
         for lang in Lang::ALL {
             let id: LanguageIdentifier = lang.code().parse().expect("valid language id");
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             bundle.set_use_isolating(false);
-            for (_, source) in SOURCES.iter().filter(|(l, _)| *l == lang) {
+            for (_, source) in sources.iter().filter(|(l, _)| *l == lang) {
                 let resource = FluentResource::try_new((*source).to_string()).expect("valid Fluent syntax");
                 bundle.add_resource(resource).expect("no duplicate message ids");
             }
             bundles.insert(lang, bundle);
         }
-        I18n { bundles }
+        I18n { bundles, sources }
     }
 
     /// The message `id` in `lang`, falling back to English, then to the id itself.
@@ -117,8 +124,8 @@ impl I18n {
                 .map(str::to_string)
                 .collect()
         };
-        let en: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::En).flat_map(|(_, s)| ids(s)).collect();
-        let fr: Vec<String> = SOURCES.iter().filter(|(l, _)| *l == Lang::Fr).flat_map(|(_, s)| ids(s)).collect();
+        let en: Vec<String> = self.sources.iter().filter(|(l, _)| *l == Lang::En).flat_map(|(_, s)| ids(s)).collect();
+        let fr: Vec<String> = self.sources.iter().filter(|(l, _)| *l == Lang::Fr).flat_map(|(_, s)| ids(s)).collect();
         en.iter().filter(|i| !fr.contains(i)).chain(fr.iter().filter(|i| !en.contains(i))).cloned().collect()
     }
 }

@@ -18,11 +18,13 @@ pub mod i18n;
 pub mod jobs;
 pub mod keys;
 pub mod orgs;
+pub mod sealed_keys;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod web;
 
+use std::any::{Any, TypeId};
 use std::sync::{Arc, RwLock};
 
 pub use axum;
@@ -39,7 +41,21 @@ use crate::keys::Keyring;
 pub trait Block: Send + Sync + 'static {
     /// Lowercase name: the prefix of its tables, its API keys' scope, its OpenAPI file name.
     fn name(&self) -> &'static str;
+    /// Defaults of the block's own configuration section (`[notify]`, `PUBLICA_NOTIFY__…`);
+    /// `Null` when it has none. Read it with `kernel.config().section::<T>(name)`.
+    fn config_defaults(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
     fn migrations(&self) -> BlockMigrations;
+    /// The block's Fluent messages (`locales/{en,fr}/{block}.ftl`), added to the kernel's.
+    fn locales(&self) -> &'static [(i18n::Lang, &'static str)] {
+        &[]
+    }
+    /// Called once when the kernel opens, after migrations: check configuration and register
+    /// the block's services with [`Kernel::provide`], so routes and jobs can [`Kernel::get`] them.
+    async fn start(&self, _kernel: &Kernel) -> Result<()> {
+        Ok(())
+    }
     /// JSON API routes (authenticated by API keys or tokens; no CSRF).
     fn api_routes(&self, kernel: &Kernel) -> axum::Router;
     /// HTML pages (cookie sessions; CSRF-checked).
@@ -67,6 +83,7 @@ struct Inner {
     csrf_key: [u8; 32],
     demo: RwLock<Option<serde_json::Value>>,
     job_wake: Arc<tokio::sync::Notify>,
+    services: RwLock<rustc_hash::FxHashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Kernel {
@@ -77,7 +94,16 @@ impl Kernel {
         for m in &migrations {
             m.run(&db).await?;
         }
-        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
+        let kernel = Self::open_migrated(config, db, blocks, migrations).await?;
+        kernel.start(blocks).await?;
+        Ok(kernel)
+    }
+
+    async fn start(&self, blocks: &[&dyn Block]) -> Result<()> {
+        for block in blocks {
+            block.start(self).await?;
+        }
+        Ok(())
     }
 
     /// Connect without migrating (for maintenance commands such as `audit verify`); fails,
@@ -88,15 +114,19 @@ impl Kernel {
         if let Some(problem) = MigrationStatus::of_all(&db, &migrations).await?.problem() {
             return Err(error::Error::Unavailable(problem));
         }
-        Self::open_migrated(config, db, blocks.iter().map(|b| b.name()).collect(), migrations).await
+        let kernel = Self::open_migrated(config, db, blocks, migrations).await?;
+        kernel.start(blocks).await?;
+        Ok(kernel)
     }
 
     async fn open_migrated(
         config: Config,
         db: Db,
-        blocks: Vec<&'static str>,
+        blocks: &[&dyn Block],
         migrations: Vec<BlockMigrations>,
     ) -> Result<Kernel> {
+        let locales: Vec<(i18n::Lang, &'static str)> =
+            blocks.iter().flat_map(|b| b.locales().iter().copied()).collect();
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data)
             .map_err(error::Error::internal)?;
         let csrf_key = master.derive("publica-csrf-v1");
@@ -106,12 +136,13 @@ impl Kernel {
                 config,
                 db,
                 keys,
-                i18n: i18n::I18n::load(),
-                blocks,
+                i18n: i18n::I18n::load_with(&locales),
+                blocks: blocks.iter().map(|b| b.name()).collect(),
                 migrations,
                 csrf_key,
                 demo: RwLock::new(None),
                 job_wake: Arc::new(tokio::sync::Notify::new()),
+                services: RwLock::new(Default::default()),
             }),
         })
     }
@@ -159,6 +190,17 @@ impl Kernel {
     /// Whether every block's migrations are applied.
     pub async fn migration_status(&self) -> Result<MigrationStatus> {
         Ok(MigrationStatus::of_all(&self.inner.db, &self.inner.migrations).await?)
+    }
+
+    /// Register a block's service (one value per type), usually from [`Block::start`].
+    pub fn provide<T: Send + Sync + 'static>(&self, service: T) {
+        self.inner.services.write().unwrap_or_else(|e| e.into_inner()).insert(TypeId::of::<T>(), Arc::new(service));
+    }
+
+    /// A service registered with [`Kernel::provide`].
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let services = self.inner.services.read().unwrap_or_else(|e| e.into_inner());
+        services.get(&TypeId::of::<T>()).cloned().and_then(|s| s.downcast::<T>().ok())
     }
 
     /// The demo credentials, when this process seeded the demo.

@@ -45,6 +45,10 @@ pub struct ApiKey {
     pub name: String,
     /// The first characters of the token, to recognise it; the token itself is never stored.
     pub token_prefix: String,
+    /// What the key opens inside its block (for `notify`, the service id), if it is narrower than the organisation.
+    pub subject: Option<String>,
+    /// The block's type of key (for `notify`: `test`, `team` or `normal`).
+    pub kind: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -70,7 +74,8 @@ impl ApiPrincipal {
 
 const ORG_COLUMNS: &str = "id, slug, name, kind, created_at";
 const MEMBER_COLUMNS: &str = "id, org_id, email, name, roles, created_at, disabled_at";
-const KEY_COLUMNS: &str = "id, org_id, block, name, token_prefix, created_at, revoked_at, last_used_at";
+pub(crate) const KEY_COLUMNS: &str =
+    "id, org_id, block, name, token_prefix, created_at, revoked_at, last_used_at, subject, kind";
 
 macro_rules! org_from {
     ($r:expr) => {{
@@ -114,9 +119,12 @@ macro_rules! key_from {
             created_at: r.try_get(5)?,
             revoked_at: r.try_get(6)?,
             last_used_at: r.try_get(7)?,
+            subject: r.try_get(8)?,
+            kind: r.try_get(9)?,
         }
     }};
 }
+pub(crate) use key_from;
 
 fn name_field(field: &str, text: &str) -> Result<String> {
     let text = text.trim();
@@ -295,6 +303,8 @@ impl Kernel {
             block: block.into(),
             name: name.into(),
             token_prefix: token.chars().take(block.len() + 13).collect(),
+            subject: None,
+            kind: None,
             created_at: Timestamp::now(),
             revoked_at: None,
             last_used_at: None,
@@ -358,14 +368,20 @@ impl Kernel {
         if key_block != block {
             return Err(Error::Forbidden(format!("this API key is for the `{key_block}` block, not `{block}`")));
         }
-        // A write per API call would serialise every request on SQLite: record use once a minute.
+        self.record_api_key_use(key_id, last_used_at).await?;
+        let org_kind = OrgKind::parse("kind", &kind)?;
+        Ok(ApiPrincipal { key_id, org_id, org_kind, block: key_block })
+    }
+
+    /// Record that a key was used, at most once a minute: a write per API call would serialise
+    /// every request on SQLite.
+    pub async fn record_api_key_use(&self, key_id: Uuid, last_used_at: Option<Timestamp>) -> Result<()> {
         let now = Timestamp::now();
         let stale = now.plus(time::Duration::minutes(-1));
         if last_used_at.is_none_or(|t| t < stale) {
             on_db!(self.db(), pool => sqlx::query("UPDATE kernel_api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
                 .bind(now).bind(key_id).bind(stale).execute(pool).await.map(|_| ()))?;
         }
-        let org_kind = OrgKind::parse("kind", &kind)?;
-        Ok(ApiPrincipal { key_id, org_id, org_kind, block: key_block })
+        Ok(())
     }
 }

@@ -27,7 +27,13 @@ pub struct TestApp {
     pub kernel: Kernel,
     pub router: Router,
     pub backend: &'static str,
+    blocks: Vec<Arc<dyn Block>>,
     _dir: tempfile::TempDir,
+}
+
+/// A job worker running the blocks' handlers until dropped.
+pub struct RunningWorker {
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl TestApp {
@@ -59,7 +65,29 @@ impl TestApp {
         let refs: Vec<&dyn Block> = all.iter().map(|b| b.as_ref()).collect();
         let kernel = Kernel::open(config, &refs).await.expect("open the kernel");
         let router = crate::web::app(&kernel, &all);
-        TestApp { backend: kernel.db().backend(), kernel, router, _dir: dir }
+        TestApp { backend: kernel.db().backend(), kernel, router, blocks: all, _dir: dir }
+    }
+
+    /// Run every block's job handlers in the background (tests start with no worker) until the
+    /// returned guard is dropped.
+    pub fn worker(&self) -> RunningWorker {
+        let handlers = self.blocks.iter().flat_map(|b| b.job_handlers(&self.kernel)).collect();
+        let settings = crate::jobs::WorkerSettings {
+            concurrency: 4,
+            poll_interval: std::time::Duration::from_millis(20),
+            lease: std::time::Duration::from_secs(10),
+        };
+        let worker = crate::jobs::Worker::new(self.kernel.db().clone(), handlers, settings, self.kernel.job_wake());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(worker.run(async move {
+            let _ = stopped.await;
+        }));
+        RunningWorker { _stop: stop }
+    }
+
+    /// The data directory of this app.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Send a request through the whole middleware stack.

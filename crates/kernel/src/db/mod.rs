@@ -4,6 +4,7 @@
 //! whichever pool is configured through [`on_db!`] / [`on_tx!`]. There is no `sqlx::Any`: each
 //! arm is compiled for its own driver, so types are checked per engine.
 
+mod group;
 mod migrate;
 mod timestamp;
 
@@ -14,6 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use group::{BatchWriter, GroupCommit};
 pub use migrate::{BlockMigrations, MigrationStatus};
 pub use timestamp::Timestamp;
 

@@ -84,7 +84,7 @@ enum ConfigCommand {
 
 /// Every block this binary carries, in start-up order.
 pub fn blocks() -> Vec<Arc<dyn Block>> {
-    vec![Arc::new(publica_kernel::block::KernelBlock)]
+    vec![Arc::new(publica_kernel::block::KernelBlock), Arc::new(publica_notify::NotifyBlock)]
 }
 
 fn block_refs(blocks: &[Arc<dyn Block>]) -> Vec<&dyn Block> {
@@ -93,8 +93,10 @@ fn block_refs(blocks: &[Arc<dyn Block>]) -> Vec<&dyn Block> {
 
 /// The configuration from file and environment, with command-line options on top.
 /// Warnings (unknown variables) are returned for the caller to report once logging is set up.
-fn load_config(cli: &Cli) -> anyhow::Result<(Config, Vec<String>)> {
-    let loaded = Config::load()?;
+fn load_config(cli: &Cli, blocks: &[Arc<dyn Block>]) -> anyhow::Result<(Config, Vec<String>)> {
+    let sections: Vec<(&str, serde_json::Value)> =
+        blocks.iter().map(|b| (b.name(), b.config_defaults())).filter(|(_, d)| !d.is_null()).collect();
+    let loaded = Config::load(&sections)?;
     let mut config = loaded.config;
     if let Some(data) = &cli.data {
         config.data = data.clone();
@@ -106,13 +108,13 @@ fn load_config(cli: &Cli) -> anyhow::Result<(Config, Vec<String>)> {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (mut config, warnings) = load_config(&cli)?;
+    let blocks = blocks();
+    let (mut config, warnings) = load_config(&cli, &blocks)?;
     if !matches!(cli.command, Command::Serve { .. }) {
         for warning in &warnings {
             eprintln!("warning: {warning}");
         }
     }
-    let blocks = blocks();
     match cli.command {
         Command::Serve { demo, listen, blocks: served } => {
             config.demo |= demo;
