@@ -1,0 +1,221 @@
+//! The notify block's pages: the back office of service teams (dashboard, sent notifications,
+//! templates with previews, team, API keys, guest list, callbacks) and the public page from
+//! which people download files sent to them by email. Server-rendered HTML forms that work
+//! without JavaScript, in every language Publica speaks.
+//!
+//! Access: a service's pages are for signed-in members of the service's organisation (others
+//! get "not found", so ids reveal nothing); templates need the `member` role; API keys,
+//! editing the guest list and callbacks need `admin`.
+
+mod chart;
+mod files;
+mod guests;
+mod keys;
+mod services;
+mod settings;
+mod templates;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use publica_kernel::Kernel;
+use publica_kernel::db::Timestamp;
+use publica_kernel::error::Error;
+use publica_kernel::i18n::Lang;
+use publica_kernel::sessions::StaffSession;
+use publica_kernel::web::{PageCtx, PageError};
+use uuid::Uuid;
+
+use crate::service::Notify;
+use crate::store::{self, Service};
+
+/// What every page handler receives.
+#[derive(Clone)]
+pub struct PagesState {
+    kernel: Kernel,
+    notify: Arc<Notify>,
+    attempts: Arc<files::Attempts>,
+}
+
+impl FromRef<PagesState> for Kernel {
+    fn from_ref(state: &PagesState) -> Kernel {
+        state.kernel.clone()
+    }
+}
+
+/// The block's HTML routes (empty when the notify service has not started).
+pub fn routes(kernel: &Kernel) -> Router {
+    let Some(notify) = kernel.get::<Notify>() else {
+        return Router::new();
+    };
+    let state = PagesState { kernel: kernel.clone(), notify, attempts: Arc::new(files::Attempts::default()) };
+    Router::new()
+        .route("/notify", get(services::index))
+        .route("/notify/services/{id}", get(services::dashboard))
+        .route("/notify/services/{id}/notifications", get(services::notifications))
+        .route("/notify/services/{id}/team", get(services::team))
+        .route("/notify/services/{id}/templates", get(templates::list))
+        .route("/notify/services/{id}/templates/new", get(templates::new_form).post(templates::create))
+        .route("/notify/services/{id}/templates/{tid}", get(templates::edit_form).post(templates::update))
+        .route("/notify/services/{id}/templates/{tid}/letter.pdf", get(templates::letter_pdf))
+        .route("/notify/services/{id}/api-keys", get(keys::list).post(keys::create))
+        .route("/notify/services/{id}/api-keys/{kid}/revoke", get(keys::confirm_revoke).post(keys::revoke))
+        .route("/notify/services/{id}/guest-list", get(guests::list).post(guests::add))
+        .route("/notify/services/{id}/guest-list/remove", post(guests::remove))
+        .route("/notify/services/{id}/settings", get(settings::show).post(settings::save))
+        .route("/notify/files/{file_id}", get(files::show).post(files::download))
+        .with_state(state)
+}
+
+/// The service `id` if the staff member belongs to its organisation; "not found" otherwise.
+async fn service_of(state: &PagesState, staff: &StaffSession, id: Uuid) -> Result<Service, PageError> {
+    store::service(state.kernel.db(), id)
+        .await?
+        .filter(|s| s.org_id == staff.org_id)
+        .ok_or_else(|| PageError(Error::not_found("notification service")))
+}
+
+/// The sub-navigation of a service's pages.
+pub(crate) struct Nav {
+    pub id: Uuid,
+    pub name: String,
+    /// Which entry is the current page: `dashboard`, `notifications`, `templates`, `team`,
+    /// `api-keys`, `guest-list` or `settings`.
+    pub current: &'static str,
+    pub member: bool,
+    pub admin: bool,
+}
+
+impl Nav {
+    fn new(service: &Service, staff: &StaffSession, current: &'static str) -> Nav {
+        Nav {
+            id: service.id,
+            name: service.name.clone(),
+            current,
+            member: staff.require("member").is_ok(),
+            admin: staff.require("admin").is_ok(),
+        }
+    }
+
+    /// `aria-current` for the entry `name`.
+    pub fn aria(&self, name: &str) -> &'static str {
+        if self.current == name { "page" } else { "false" }
+    }
+}
+
+/// An instant as people read it, with its machine-readable form for `<time datetime>`.
+#[derive(Clone, Debug)]
+pub(crate) struct When {
+    pub iso: String,
+    pub text: String,
+}
+
+impl When {
+    pub fn of(t: Timestamp) -> When {
+        let dt = t.inner();
+        let text = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            dt.year(),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute()
+        );
+        When { iso: t.to_fixed(), text }
+    }
+}
+
+/// The message id of a count's singular or plural form (French counts 0 as singular).
+pub(crate) fn plural(lang: Lang, base: &str, n: i64) -> String {
+    let one = match lang {
+        Lang::Fr => n <= 1,
+        Lang::En => n == 1,
+    };
+    format!("{base}-{}", if one { "one" } else { "other" })
+}
+
+/// A translated message with arguments.
+pub(crate) fn t_args(kernel: &Kernel, ctx: &PageCtx, id: &str, args: &[(&str, String)]) -> String {
+    kernel.i18n().t_args(ctx.lang, id, args)
+}
+
+/// How a dashboard and the filters group Notify's statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Group {
+    Sending,
+    Delivered,
+    Failed,
+    Cancelled,
+}
+
+impl Group {
+    pub const ALL: [Group; 4] = [Group::Sending, Group::Delivered, Group::Failed, Group::Cancelled];
+
+    pub fn of(status: &str) -> Group {
+        Group::ALL.into_iter().find(|g| g.statuses().contains(&status)).unwrap_or(Group::Sending)
+    }
+
+    pub fn statuses(self) -> &'static [&'static str] {
+        match self {
+            Group::Sending => &["created", "sending", "pending", "accepted", "pending-virus-check"],
+            Group::Delivered => &["delivered", "sent", "received"],
+            Group::Failed => &[
+                "permanent-failure",
+                "temporary-failure",
+                "technical-failure",
+                "validation-failed",
+                "virus-scan-failed",
+                "returned-letter",
+            ],
+            Group::Cancelled => &["cancelled"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Sending => "sending",
+            Group::Delivered => "delivered",
+            Group::Failed => "failed",
+            Group::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::kinds::STATUSES;
+
+    #[test]
+    fn every_status_is_in_exactly_one_group() {
+        for status in STATUSES {
+            let groups = Group::ALL.iter().filter(|g| g.statuses().contains(status)).count();
+            assert_eq!(groups, 1, "{status}");
+        }
+        assert_eq!(Group::of("permanent-failure"), Group::Failed);
+        assert_eq!(Group::parse("delivered"), Some(Group::Delivered));
+        assert_eq!(Group::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn times_read_as_utc_minutes() {
+        let t = Timestamp::parse("2026-03-04T05:06:07.5Z").expect("time");
+        let when = When::of(t);
+        assert_eq!(when.text, "2026-03-04 05:06 UTC");
+        assert_eq!(when.iso, "2026-03-04T05:06:07.500000Z");
+    }
+
+    #[test]
+    fn plural_forms_follow_each_language() {
+        assert_eq!(plural(Lang::En, "x", 0), "x-other");
+        assert_eq!(plural(Lang::Fr, "x", 0), "x-one");
+        assert_eq!(plural(Lang::En, "x", 1), "x-one");
+        assert_eq!(plural(Lang::Fr, "x", 2), "x-other");
+    }
+}

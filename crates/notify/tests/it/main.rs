@@ -1,0 +1,4 @@
+//! Notify's integration tests, one module per area.
+
+mod api;
+mod delivery;
