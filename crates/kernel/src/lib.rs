@@ -62,6 +62,11 @@ pub trait Block: Send + Sync + 'static {
     fn page_routes(&self, kernel: &Kernel) -> axum::Router;
     fn openapi(&self) -> utoipa::openapi::OpenApi;
     fn job_handlers(&self, kernel: &Kernel) -> Vec<Arc<dyn jobs::JobHandler>>;
+    /// Called about once a minute by every serving process: purge what is past its retention
+    /// period, expire what is due. Must be safe to run from several processes at once.
+    async fn housekeeping(&self, _kernel: &Kernel) -> Result<()> {
+        Ok(())
+    }
     /// Seed demo data idempotently; return what goes under this block's key in
     /// `demo-credentials.json`.
     async fn seed_demo(&self, kernel: &Kernel) -> Result<serde_json::Value>;

@@ -65,9 +65,11 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
         None
     };
     // Housekeeping once a minute: keys rotated by another process become visible here, and
-    // expired sessions, links and old succeeded jobs are deleted.
+    // expired sessions, links and old succeeded jobs are deleted, and each block tidies up
+    // (personal data past its retention period, for example).
     let reload = {
         let kernel = kernel.clone();
+        let blocks = blocks.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(60)).await;
@@ -80,6 +82,11 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
                 let days = kernel.config().jobs.retention_days;
                 if let Err(e) = publica_kernel::jobs::purge_succeeded(kernel.db(), days).await {
                     tracing::warn!(error = %e, "cannot purge finished jobs");
+                }
+                for block in &blocks {
+                    if let Err(e) = block.housekeeping(&kernel).await {
+                        tracing::warn!(block = block.name(), error = %e, "housekeeping failed");
+                    }
                 }
             }
         })
