@@ -8,6 +8,7 @@
 // Node process exits is killed by an 'exit' handler.
 
 import { spawn, execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -89,6 +90,30 @@ export async function startServer() {
       // The CLI does not know our port: keep only the path.
       return new URL(match[0]).pathname;
     },
+    /** The demo credentials the server wrote (`demo-credentials.json`). */
+    async demoCredentials() {
+      return JSON.parse(await readFile(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    },
+    /**
+     * Call the Notify API v2 with one of the demo service's keys (`live`, `team`, `test`);
+     * resolves to the parsed JSON answer, and fails unless it is 201 Created.
+     */
+    async notify(path, body, keyType = 'live') {
+      const creds = await this.demoCredentials();
+      const response = await fetch(`${this.baseURL}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${notifyToken(creds.notify.api_keys[keyType])}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (response.status !== 201) {
+        throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+      }
+      return answer;
+    },
     /** Stop the server (SIGTERM, then SIGKILL) and delete its data. */
     async stop() {
       if (running.has(child)) {
@@ -130,6 +155,21 @@ export async function startServer() {
     throw err;
   }
   return server;
+}
+
+/** The demo Notify team's admin, in the Demoland Tax Office. */
+export const NOTIFY_ADMIN_EMAIL = 'inspector@tax.demoland.example';
+
+/**
+ * A GOV.UK Notify API token for a key `{name}-{service id}-{secret}`: a JWT signed with
+ * HS256 by the secret, issued by the service, now.
+ */
+export function notifyToken(key) {
+  const secret = key.slice(-36);
+  const serviceId = key.slice(-73, -37);
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ typ: 'JWT', alg: 'HS256' })}.${part({ iss: serviceId, iat: Math.floor(Date.now() / 1000) })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
 /** Launch Debian's Chromium (no browser download: playwright-core only). */

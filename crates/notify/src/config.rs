@@ -21,6 +21,8 @@ pub struct NotifyConfig {
     pub rate_limit_per_minute: u32,
     /// Concurrent deliveries per process.
     pub delivery_concurrency: usize,
+    /// Legal notifications (SEND): refinement periods, event streams, documents.
+    pub send: SendConfig,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -59,6 +61,54 @@ impl Default for NotifyConfig {
             retention_days: 7,
             rate_limit_per_minute: 3000,
             delivery_concurrency: 32,
+            send: SendConfig::default(),
+        }
+    }
+}
+
+/// `[notify.send]`: legal notifications (see `docs/notify-send.md`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendConfig {
+    /// Days after delivery to the digital domicile before the notification is refined.
+    pub digital_refinement_days: i64,
+    /// Days after all digital attempts failed (and the notice went by simple letter).
+    pub digital_failure_refinement_days: i64,
+    /// Days after the paper notice was posted, or the recipient was found unreachable.
+    pub analog_refinement_days: i64,
+    /// When the base instant is at or after this local hour, one day is added (art. 26 D.L.
+    /// 76/2020: 21:00 in Italy).
+    pub non_visibility_hour: u8,
+    /// The local time zone as a fixed offset from UTC, in minutes (60 for Italian winter time).
+    pub utc_offset_minutes: i32,
+    /// Hours without news of a digital delivery before it counts as failed.
+    pub digital_no_response_hours: i64,
+    /// Largest document accepted by the upload, in bytes.
+    pub max_document_bytes: usize,
+    /// Events per page of an event stream (SEND documents 50).
+    pub stream_page_size: i64,
+    /// `retry-after` (milliseconds) when a stream has no more events.
+    pub stream_retry_after_ms: u64,
+    /// Active streams per sender.
+    pub max_streams: i64,
+    /// Seconds a preload upload URL or a download URL stays valid.
+    pub url_ttl_seconds: i64,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        SendConfig {
+            digital_refinement_days: 7,
+            digital_failure_refinement_days: 15,
+            analog_refinement_days: 10,
+            non_visibility_hour: 21,
+            utc_offset_minutes: 60,
+            digital_no_response_hours: 26,
+            max_document_bytes: 50 * 1024 * 1024,
+            stream_page_size: 50,
+            stream_retry_after_ms: 60_000,
+            max_streams: 10,
+            url_ttl_seconds: 3600,
         }
     }
 }

@@ -62,6 +62,8 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
                 sms_sender: "DemoTax",
                 restricted: false,
                 inbound_number: Some(INBOUND_NUMBER),
+                // The templates name the office themselves.
+                sms_prefix: false,
             };
             let service = notify.create_service(&actor, service_id, new).await?;
             notify.add_guest(&actor, &service, TEAM_PHONE).await?;

@@ -7,6 +7,8 @@ pub mod delivery;
 mod demo;
 pub mod domain;
 pub mod jobs;
+pub mod pages;
+pub mod send;
 pub mod service;
 pub mod store;
 #[cfg(feature = "testing")]
@@ -27,8 +29,14 @@ use crate::delivery::{FolderPrintProvider, HttpSmsProvider, HttpSmsSettings, Smt
 
 pub const MIGRATIONS: BlockMigrations = BlockMigrations {
     block: "notify",
-    sqlite: &[(1, "notify", include_str!("../migrations/sqlite/0001_notify.sql"))],
-    postgres: &[(1, "notify", include_str!("../migrations/postgres/0001_notify.sql"))],
+    sqlite: &[
+        (1, "notify", include_str!("../migrations/sqlite/0001_notify.sql")),
+        (2, "send", include_str!("../migrations/sqlite/0002_send.sql")),
+    ],
+    postgres: &[
+        (1, "notify", include_str!("../migrations/postgres/0001_notify.sql")),
+        (2, "send", include_str!("../migrations/postgres/0002_send.sql")),
+    ],
 };
 
 pub struct NotifyBlock;
@@ -44,34 +52,51 @@ impl Block for NotifyBlock {
     fn migrations(&self) -> BlockMigrations {
         MIGRATIONS
     }
+    fn locales(&self) -> &'static [(publica_kernel::i18n::Lang, &'static str)] {
+        &[
+            (publica_kernel::i18n::Lang::En, include_str!("../locales/en/notify.ftl")),
+            (publica_kernel::i18n::Lang::Fr, include_str!("../locales/fr/notify.ftl")),
+        ]
+    }
     async fn start(&self, kernel: &Kernel) -> Result<()> {
         let config: NotifyConfig = kernel.config().section("notify").map_err(|e| Error::Unavailable(e.to_string()))?;
         let delivery = delivery_from(kernel, &config)?;
+        let send_config = config.send.clone();
         kernel.provide(Notify::new(kernel.clone(), config, delivery)?);
+        kernel.provide(send::Send::new(kernel.clone(), send_config, send::system_clock()));
         Ok(())
     }
     fn api_routes(&self, kernel: &Kernel) -> axum::Router {
-        api::routes(kernel)
+        api::routes(kernel).merge(send::routes(kernel))
     }
-    fn page_routes(&self, _kernel: &Kernel) -> axum::Router {
-        axum::Router::new()
+    fn page_routes(&self, kernel: &Kernel) -> axum::Router {
+        pages::routes(kernel)
     }
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        utoipa::openapi::OpenApiBuilder::new()
-            .info(
-                utoipa::openapi::InfoBuilder::new().title("Publica notify (GOV.UK Notify API v2)").version("2").build(),
-            )
-            .build()
+        <api::openapi::NotifyApi as utoipa::OpenApi>::openapi()
     }
     fn job_handlers(&self, kernel: &Kernel) -> Vec<Arc<dyn JobHandler>> {
-        vec![
+        let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
             Arc::new(jobs::DeliverJob { kernel: kernel.clone() }),
             Arc::new(jobs::CallbackJob { kernel: kernel.clone() }),
             Arc::new(jobs::InboundCallbackJob { kernel: kernel.clone() }),
-        ]
+        ];
+        handlers.extend(send::job_handlers(kernel));
+        handlers
+    }
+    async fn housekeeping(&self, kernel: &Kernel) -> Result<()> {
+        let purged = store::purge_contents(kernel.db(), publica_kernel::db::Timestamp::now()).await?;
+        if purged > 0 {
+            tracing::info!(purged, "notification contents past their retention period purged");
+        }
+        Ok(())
     }
     async fn seed_demo(&self, kernel: &Kernel) -> Result<serde_json::Value> {
-        demo::seed(kernel).await
+        let mut demo = demo::seed(kernel).await?;
+        if let Some(map) = demo.as_object_mut() {
+            map.insert("send".into(), send::seed_demo(kernel).await?);
+        }
+        Ok(demo)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod notifications;
+pub mod openapi;
 mod providers;
 pub mod schema;
 mod templates;

@@ -21,14 +21,17 @@ use crate::store::{self, ListFilter};
 /// Notify's page size.
 pub const PAGE_SIZE: i64 = 250;
 
+#[utoipa::path(post, path = "/v2/notifications/email", tag = "notifications", request_body = super::openapi::EmailRequest, responses((status = 201, description = "Accepted and committed", body = super::openapi::Created), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn send_email(State(n): State<super::State>, caller: Caller, base: Base, body: Bytes) -> ApiResult<Response> {
     send(n, caller, base, body, Channel::Email).await
 }
 
+#[utoipa::path(post, path = "/v2/notifications/sms", tag = "notifications", request_body = super::openapi::SmsRequest, responses((status = 201, description = "Accepted and committed", body = super::openapi::Created), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn send_sms(State(n): State<super::State>, caller: Caller, base: Base, body: Bytes) -> ApiResult<Response> {
     send(n, caller, base, body, Channel::Sms).await
 }
 
+#[utoipa::path(post, path = "/v2/notifications/letter", tag = "notifications", request_body = super::openapi::LetterRequest, responses((status = 201, description = "Accepted and committed", body = super::openapi::Created), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn send_letter(
     State(n): State<super::State>,
     caller: Caller,
@@ -115,6 +118,7 @@ fn precompiled(obj: &Map<String, Value>) -> ApiResult<SendRequest> {
     })
 }
 
+#[utoipa::path(get, path = "/v2/notifications/{notification_id}", tag = "notifications", params(("notification_id" = uuid::Uuid, Path)), responses((status = 200, description = "The notification", body = super::openapi::Notification), (status = 404, description = "No result found", body = super::openapi::Errors), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn get_one(
     State(notify): State<super::State>,
     caller: Caller,
@@ -148,6 +152,7 @@ const STATUS_VALUES: &[&str] = &[
     "received",
 ];
 
+#[utoipa::path(get, path = "/v2/notifications", tag = "notifications", params(("template_type" = Option<String>, Query), ("status" = Option<String>, Query), ("reference" = Option<String>, Query), ("older_than" = Option<uuid::Uuid>, Query), ("include_jobs" = Option<String>, Query)), responses((status = 200, description = "A page of 250", body = super::openapi::NotificationList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn list(
     State(notify): State<super::State>,
     caller: Caller,
@@ -220,6 +225,7 @@ pub async fn list(
     Ok(Json(json!({ "notifications": items, "links": links })))
 }
 
+#[utoipa::path(get, path = "/v2/notifications/{notification_id}/pdf", tag = "notifications", params(("notification_id" = uuid::Uuid, Path)), responses((status = 200, description = "The letter", content_type = "application/pdf"), (status = 404, description = "No result found", body = super::openapi::Errors), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn pdf(State(notify): State<super::State>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| NotifyError::validation("notification_id is not a valid UUID"))?;
     let row = store::notification(notify.kernel().db(), Some(caller.service.id), id)
@@ -249,6 +255,7 @@ pub async fn pdf(State(notify): State<super::State>, caller: Caller, Path(id): P
 }
 
 /// GC Notify's `POST /v2/notifications/bulk`: rows (first row the headers) or CSV text.
+#[utoipa::path(post, path = "/v2/notifications/bulk", tag = "notifications", request_body = super::openapi::BulkRequest, responses((status = 201, description = "The bulk job", body = serde_json::Value), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn bulk(State(notify): State<super::State>, caller: Caller, body: Bytes) -> ApiResult<Response> {
     notify.check_rate_limit(&caller.service, caller.key_type).map_err(NotifyError::rate_limited)?;
     let obj = schema::object(&body)?;

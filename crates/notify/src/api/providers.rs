@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{ApiError, Error};
 use publica_kernel::jobs::NewJob;
@@ -24,20 +25,24 @@ fn token(notify: &super::State) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError(Error::Forbidden("no SMS gateway is configured on this server".into())))
 }
 
-fn receipt_error(e: ReceiptError) -> ApiError {
-    match e {
-        ReceiptError::Unauthorized => ApiError(Error::Unauthenticated("missing or wrong gateway token".into())),
-        ReceiptError::Invalid(m) => ApiError(Error::invalid("body", m)),
-    }
+/// As docs/notify-providers.md promises the gateway: 401 for a wrong token, 400 for a body that
+/// is not the contract's JSON (problem+json either way).
+fn receipt_error(e: ReceiptError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let body = json!({"type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "detail": e.to_string()});
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
 pub async fn sms_receipt(
     State(notify): State<super::State>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let receipt = parse_receipt(token(&notify)?, authorization, &body).map_err(receipt_error)?;
+    let receipt = match parse_receipt(token(&notify)?, authorization, &body) {
+        Ok(receipt) => receipt,
+        Err(e) => return Ok(receipt_error(e)),
+    };
     let row = store::notification_by_provider_reference(notify.kernel().db(), &receipt.reference)
         .await?
         .ok_or_else(|| ApiError(Error::not_found(format!("message with reference {}", receipt.reference))))?;
@@ -56,7 +61,7 @@ pub async fn sms_receipt(
             callback,
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// A text message a person sent to a service's number.
@@ -75,9 +80,11 @@ pub async fn sms_inbound(
     State(notify): State<super::State>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    check_bearer(token(&notify)?, authorization).map_err(receipt_error)?;
+    if let Err(e) = check_bearer(token(&notify)?, authorization) {
+        return Ok(receipt_error(e));
+    }
     let inbound: Inbound = publica_kernel::error::parse_json(&body)?;
     let service = store::service_by_inbound_number(notify.kernel().db(), &inbound.to)
         .await?
@@ -101,5 +108,5 @@ pub async fn sms_inbound(
         notify.kernel().enqueue(&mut tx, job).await?;
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -18,6 +18,7 @@ fn template_id(id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| NotifyError::validation("id is not a valid UUID"))
 }
 
+#[utoipa::path(get, path = "/v2/template/{template_id}", tag = "templates", params(("template_id" = uuid::Uuid, Path)), responses((status = 200, description = "The latest version", body = super::openapi::Template), (status = 404, description = "No result found", body = super::openapi::Errors), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn get_latest(
     State(notify): State<super::State>,
     caller: Caller,
@@ -29,6 +30,7 @@ pub async fn get_latest(
     Ok(Json(wire::template(&t)))
 }
 
+#[utoipa::path(get, path = "/v2/template/{template_id}/version/{version}", tag = "templates", params(("template_id" = uuid::Uuid, Path), ("version" = i64, Path)), responses((status = 200, description = "That version", body = super::openapi::Template), (status = 404, description = "No result found", body = super::openapi::Errors), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn get_version(
     State(notify): State<super::State>,
     caller: Caller,
@@ -46,6 +48,7 @@ pub async fn get_version(
     Ok(Json(wire::template(&t)))
 }
 
+#[utoipa::path(get, path = "/v2/templates", tag = "templates", params(("type" = Option<String>, Query)), responses((status = 200, description = "Every template", body = super::openapi::TemplateList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn list(
     State(notify): State<super::State>,
     caller: Caller,
@@ -71,6 +74,7 @@ pub async fn list(
     Ok(Json(json!({ "templates": templates.iter().map(wire::template).collect::<Vec<_>>() })))
 }
 
+#[utoipa::path(post, path = "/v2/template/{template_id}/preview", tag = "templates", params(("template_id" = uuid::Uuid, Path)), request_body = super::openapi::PreviewRequest, responses((status = 200, description = "Rendered", body = super::openapi::Preview), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn preview(
     State(notify): State<super::State>,
     caller: Caller,
@@ -97,6 +101,7 @@ pub async fn preview(
     })))
 }
 
+#[utoipa::path(get, path = "/v2/received-text-messages", tag = "received text messages", params(("older_than" = Option<uuid::Uuid>, Query)), responses((status = 200, description = "A page of 250", body = super::openapi::ReceivedTexts), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn received_texts(
     State(notify): State<super::State>,
     caller: Caller,

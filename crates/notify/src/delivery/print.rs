@@ -24,6 +24,7 @@ pub struct OutgoingLetter {
     pub reference: Option<String>,
     /// One of [`POSTAGE_CLASSES`].
     pub postage: String,
+    /// Empty when the address is printed in the PDF itself (precompiled letters).
     pub address_lines: Vec<String>,
     pub pdf: Vec<u8>,
 }
@@ -156,8 +157,9 @@ fn validate(letter: &OutgoingLetter) -> Result<(), DeliveryError> {
             POSTAGE_CLASSES.join(", ")
         )));
     }
-    if letter.address_lines.iter().all(|l| l.trim().is_empty()) {
-        return Err(DeliveryError::Technical("the letter has no address".into()));
+    // No address lines means the address is printed in the PDF's window (precompiled letters).
+    if letter.address_lines.iter().any(|l| l.trim().is_empty()) {
+        return Err(DeliveryError::Technical("the letter has an empty address line".into()));
     }
     if !letter.pdf.starts_with(b"%PDF-") {
         return Err(DeliveryError::Technical("the letter is not a PDF (no %PDF- header)".into()));

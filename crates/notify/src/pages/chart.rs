@@ -49,7 +49,6 @@ pub struct Chart {
     pub label_y: i64,
     pub bar_width: i64,
     pub bars: Vec<Bar>,
-    pub max: i64,
 }
 
 pub const WIDTH: i64 = 720;
@@ -96,7 +95,7 @@ pub fn layout(days: &[Day]) -> Chart {
             }
         })
         .collect();
-    Chart { width: WIDTH, height: HEIGHT, baseline: BASELINE, label_y: BASELINE + 22, bar_width, bars, max }
+    Chart { width: WIDTH, height: HEIGHT, baseline: BASELINE, label_y: BASELINE + 22, bar_width, bars }
 }
 
 /// `value` of `max` in `plot` units, at least one unit for any non-zero value.
@@ -118,7 +117,6 @@ mod tests {
     #[test]
     fn the_busiest_day_fills_the_plot_and_segments_stack() {
         let chart = layout(&[day(1, 10, 0, 0), day(2, 40, 30, 10), day(3, 0, 0, 0)]);
-        assert_eq!(chart.max, 80);
         assert_eq!(chart.bars.len(), 3);
         let busiest = &chart.bars[1];
         assert_eq!(busiest.total, 80);
@@ -142,7 +140,6 @@ mod tests {
         let chart = layout(&[day(1, 1, 0, 0), day(2, 100_000, 0, 0)]);
         assert_eq!(chart.bars[0].segments[0].height, 1);
         let empty = layout(&[day(1, 0, 0, 0)]);
-        assert_eq!(empty.max, 0);
         assert!(empty.bars[0].segments.is_empty());
         assert!(layout(&[]).bars.is_empty());
     }

@@ -211,6 +211,57 @@ mod tests {
         assert_eq!(when.iso, "2026-03-04T05:06:07.500000Z");
     }
 
+    /// Every message id the pages name exists in English and in French, and so do the ids
+    /// they build from statuses, channels and key types.
+    #[test]
+    fn every_message_the_pages_use_is_translated() {
+        use publica_kernel::Block;
+        let i18n = publica_kernel::i18n::I18n::load_with(crate::NotifyBlock.locales());
+        assert!(i18n.missing().is_empty(), "untranslated: {:?}", i18n.missing());
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut ids: Vec<String> = Vec::new();
+        for dir in ["templates/notify", "src/pages"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("dir") {
+                let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+                for piece in text.split('"').filter(|p| p.starts_with("notify-") && !p.ends_with('-')) {
+                    if piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !piece.starts_with("notify-fill-")
+                    {
+                        ids.push(piece.to_string());
+                    }
+                }
+            }
+        }
+        assert!(ids.len() > 100, "the scan found the pages' messages");
+        let built = STATUSES.iter().map(|s| format!("notify-status-{s}")).chain(
+            ["email", "sms", "letter"].iter().flat_map(|c| {
+                [
+                    format!("notify-channel-{c}"),
+                    format!("notify-channel-plural-{c}"),
+                    format!("notify-template-new-{c}"),
+                ]
+            }),
+        );
+        let built =
+            built
+                .chain(["live", "normal", "team", "test"].iter().map(|k| format!("notify-key-type-{k}")))
+                .chain(["live", "team", "test"].iter().map(|k| format!("notify-key-type-hint-{k}")))
+                .chain(Group::ALL.iter().map(|g| format!("notify-group-{}", g.name())))
+                .chain(["first", "second", "economy"].iter().map(|p| format!("notify-postage-{p}")))
+                .chain(["email", "mobile"].iter().map(|k| format!("notify-guest-kind-{k}")))
+                .chain(["one", "other"].iter().map(|n| format!("notify-sms-length-{n}")))
+                .chain(["delivery", "inbound"].iter().flat_map(|k| {
+                    ["title", "lead", "save", "remove"].map(|what| format!("notify-callback-{k}-{what}"))
+                }));
+        // Bases of plural forms (`plural(lang, base, n)`) are not messages themselves.
+        let ids = ids.into_iter().filter(|id| i18n.t(Lang::En, &format!("{id}-one")) == format!("{id}-one"));
+        for id in ids.chain(built) {
+            for lang in Lang::ALL {
+                assert_ne!(i18n.t(lang, &id), id, "{id} is missing in {}", lang.code());
+            }
+        }
+    }
+
     #[test]
     fn plural_forms_follow_each_language() {
         assert_eq!(plural(Lang::En, "x", 0), "x-other");

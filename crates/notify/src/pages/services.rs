@@ -108,12 +108,8 @@ pub(super) async fn dashboard(
         ),
         _ => ctx.t("notify-chart-empty"),
     };
-    let filter = ListFilter {
-        statuses: Group::Failed.statuses().to_vec(),
-        include_jobs: true,
-        limit: 10,
-        ..Default::default()
-    };
+    let filter =
+        ListFilter { statuses: Group::Failed.statuses().to_vec(), include_jobs: true, limit: 10, ..Default::default() };
     let failures = rows(&state, &ctx, id, store::list_notifications(db, id, &filter).await?).await?;
     let nav = Nav::new(&service, &staff, "dashboard");
     Ok(render(&Dashboard { ctx, nav, service, counts, chart, days, chart_summary, failures }))
@@ -130,9 +126,8 @@ async fn daily(state: &PagesState, id: Uuid, now: Timestamp) -> Result<Vec<Day>,
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let of = |kind: &str| {
-                counts.iter().filter(|(day, k, _)| *day == i as i64 && k == kind).map(|(_, _, n)| n).sum()
-            };
+            let of =
+                |kind: &str| counts.iter().filter(|(day, k, _)| *day == i as i64 && k == kind).map(|(_, _, n)| n).sum();
             Day {
                 iso: format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
                 short: format!("{:02}/{:02}", d.day(), u8::from(d.month())),
@@ -151,8 +146,11 @@ pub(super) async fn rows(
     service_id: Uuid,
     list: Vec<NotificationRow>,
 ) -> Result<Vec<Row>, PageError> {
-    let names: HashMap<Uuid, String> =
-        store::template_names(state.kernel.db(), service_id).await?.into_iter().map(|(id, _, name)| (id, name)).collect();
+    let names: HashMap<Uuid, String> = store::template_names(state.kernel.db(), service_id)
+        .await?
+        .into_iter()
+        .map(|(id, _, name)| (id, name))
+        .collect();
     Ok(list
         .into_iter()
         .map(|n| Row {
@@ -180,8 +178,9 @@ pub(super) struct ListQuery {
 struct Notifications {
     ctx: PageCtx,
     nav: Nav,
-    status: String,
-    kind: String,
+    /// The filters' choices: `(value, label, selected)`.
+    statuses: Vec<(String, String, bool)>,
+    kinds: Vec<(String, String, bool)>,
     rows: Vec<Row>,
     /// The query string of the next (older) page, if there may be one.
     older: Option<String>,
@@ -219,15 +218,20 @@ pub(super) async fn notifications(
     });
     let rows = rows(&state, &ctx, id, list).await?;
     let nav = Nav::new(&service, &staff, "notifications");
-    Ok(render(&Notifications {
-        ctx,
-        nav,
-        status: group.map(Group::name).unwrap_or_default().to_string(),
-        kind: channel.map(Channel::as_str).unwrap_or_default().to_string(),
-        rows,
-        older,
-        first_page: query.older_than.is_none(),
-    }))
+    let all = (String::new(), ctx.t("notify-filter-all"));
+    let statuses = std::iter::once((all.0.clone(), all.1.clone(), group.is_none()))
+        .chain(
+            Group::ALL
+                .into_iter()
+                .map(|g| (g.name().to_string(), ctx.t(&format!("notify-group-{}", g.name())), group == Some(g))),
+        )
+        .collect();
+    let kinds = std::iter::once((all.0, all.1, channel.is_none()))
+        .chain(CHANNELS.into_iter().map(|c| {
+            (c.as_str().to_string(), ctx.t(&format!("notify-channel-plural-{}", c.as_str())), channel == Some(c))
+        }))
+        .collect();
+    Ok(render(&Notifications { ctx, nav, statuses, kinds, rows, older, first_page: query.older_than.is_none() }))
 }
 
 #[derive(Template)]

@@ -23,6 +23,8 @@ pub struct NewService<'a> {
     pub restricted: bool,
     /// The number people can text the service on.
     pub inbound_number: Option<&'a str>,
+    /// Put the service name before every text message (`Name: …`), as Notify does by default.
+    pub sms_prefix: bool,
 }
 
 /// A template as a service team writes it.
@@ -55,7 +57,7 @@ impl Notify {
             email_from: s.email_from.into(),
             email_reply_to: None,
             sms_sender: s.sms_sender.into(),
-            sms_prefix: true,
+            sms_prefix: s.sms_prefix,
             letter_contact_block: None,
             message_limit: 250_000,
             sms_daily_limit: 250_000,

@@ -410,3 +410,24 @@ async fn the_rate_limit_answers_429_as_notify() {
         );
     }
 }
+
+#[tokio::test]
+async fn contents_are_purged_after_the_retention_period_and_counts_stay() {
+    let sink = SmtpSink::start().await.expect("sink");
+    for (app, demo) in apps(&sink, |_| {}).await {
+        let test = token(&key(&demo, "test"));
+        let body = json!({"phone_number": "07700900999", "template_id": demo["templates"]["sms"], "personalisation": {"name": "N", "code": "1"}});
+        let (_, created) = app.json("POST", "/v2/notifications/sms", &test, Some(body)).await;
+        let id = uuid::Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid");
+        let eight_days_ago = publica_kernel::db::Timestamp::now().plus(time::Duration::days(-8));
+        publica_kernel::on_db!(app.kernel.db(), pool => sqlx::query("UPDATE notify_notifications SET created_at = $1 WHERE id = $2")
+            .bind(eight_days_ago).bind(id).execute(pool).await.map(|_| ())).expect("age it");
+        NotifyBlock.housekeeping(&app.kernel).await.expect("housekeeping");
+        let (status, _) = app.json("GET", &format!("/v2/notifications/{id}"), &test, None).await;
+        assert_eq!(status, 404, "{}: purged notifications are gone from the API", app.backend);
+        let (count, recipient): (i64, Option<String>) = publica_kernel::on_db!(app.kernel.db(), pool => sqlx::query_as(
+            "SELECT COUNT(*), MAX(recipient) FROM notify_notifications WHERE id = $1").bind(id).fetch_one(pool).await)
+            .expect("count");
+        assert_eq!((count, recipient), (1, None), "the row stays for counts, without personal data");
+    }
+}

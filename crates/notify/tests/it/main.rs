@@ -2,3 +2,6 @@
 
 mod api;
 mod delivery;
+mod openapi;
+mod pages;
+mod send;

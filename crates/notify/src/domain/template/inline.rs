@@ -38,6 +38,7 @@ fn inline(src: &str, in_link: bool, depth: usize) -> Vec<Inline> {
     let mut out = Vec::new();
     let b = src.as_bytes();
     let text_end = src.trim_end_matches(py_isspace).len();
+    let brackets = src.contains('[').then(|| Brackets::new(src));
     let mut i = 0;
     while i < src.len() {
         let s = &src[i..];
@@ -70,10 +71,11 @@ fn inline(src: &str, in_link: bool, depth: usize) -> Vec<Inline> {
         }
         if (b[i] == b'[' || s.starts_with("!["))
             && depth < MAX_INLINE_DEPTH
-            && let Some((inline, used)) = link(s, depth)
+            && let Some(brackets) = &brackets
+            && let Some((inline, end)) = link(src, i, brackets, depth)
         {
             out.push(inline);
-            i += used;
+            i = end;
             continue;
         }
         if b[i] == b' ' || b[i] == b'\n' {
@@ -111,43 +113,75 @@ fn bare_url(s: &str) -> Option<usize> {
     (last >= 1).then(|| scheme + run[last].0 + run[last].1.len_utf8())
 }
 
-/// `!?\[(inside)\]\(\s*(<)?([\s\S]*?)(?(2)>)(?:\s+['"]([\s\S]*?)['"])?\s*\)`
-fn link(s: &str, depth: usize) -> Option<(Inline, usize)> {
-    let image = s.starts_with('!');
-    let open = usize::from(image);
-    let b = s.as_bytes();
-    let text_start = open + 1;
-    // The text can hold balanced `[…]` groups and a `]` with another `]` later; each position
-    // of that single chain where `](` follows is a candidate end, tried from the last.
-    let mut candidates = Vec::new();
-    let mut p = text_start;
-    while p < b.len() {
-        if b[p] == b']' && b.get(p + 1) == Some(&b'(') {
-            candidates.push(p);
+const NONE: usize = usize::MAX;
+
+/// Where each link text that starts at a position would end: Notify's link grammar lets the text
+/// hold balanced `[…]` groups and a `]` that another `]` follows, so from any position there is a
+/// single chain of brackets to follow, and the text ends at the last `](` on it that a `)` still
+/// follows (the one the grammar's backtracking settles on). Computed once per run of inline text,
+/// so that bracket-heavy text stays linear.
+struct Brackets {
+    /// The next `[` or `]` at or after each position.
+    next: Vec<usize>,
+    /// For each bracket, the end of the link text along its chain.
+    best: Vec<usize>,
+}
+
+impl Brackets {
+    fn new(src: &str) -> Self {
+        let b = src.as_bytes();
+        let n = b.len();
+        let mut next = vec![NONE; n + 1];
+        let mut close = vec![NONE; n + 1];
+        for i in (0..n).rev() {
+            next[i] = if matches!(b[i], b'[' | b']') { i } else { next[i + 1] };
+            close[i] = if matches!(b[i], b']' | b'^') { i } else { close[i + 1] };
         }
-        match b[p] {
-            b'[' => match b[p + 1..].iter().position(|c| *c == b']' || *c == b'^') {
-                Some(q) if b[p + 1 + q] == b']' => p += q + 2,
-                _ => break,
-            },
-            b']' => match b[p + 1..].iter().position(|c| *c == b'[' || *c == b']') {
-                Some(q) if b[p + 1 + q] == b']' => p += 1,
-                _ => break,
-            },
-            _ => p += s[p..].chars().next().map_or(1, char::len_utf8),
-        }
-    }
-    for &k in candidates.iter().rev() {
-        if let Some((href, title, end)) = link_destination(s, k + 2) {
-            let inline = if image {
-                Inline::Image
-            } else {
-                Inline::Link { content: inline(&s[text_start..k], true, depth + 1), href, title }
+        let last_paren = src.rfind(')');
+        let mut best = vec![NONE; n + 1];
+        for p in (0..n).rev() {
+            let following = match b[p] {
+                b'[' => match close[p + 1] {
+                    q if q != NONE && b[q] == b']' => next[q + 1],
+                    _ => NONE,
+                },
+                b']' => match next[p + 1] {
+                    q if q != NONE && b[q] == b']' => q,
+                    _ => NONE,
+                },
+                _ => continue,
             };
-            return Some((inline, end));
+            let own = b[p] == b']' && b.get(p + 1) == Some(&b'(') && last_paren.is_some_and(|lp| p + 2 <= lp);
+            let later = if following == NONE { NONE } else { best[following] };
+            best[p] = if later != NONE {
+                later
+            } else if own {
+                p
+            } else {
+                NONE
+            };
         }
+        Self { next, best }
     }
-    None
+
+    fn end_of_text(&self, text_start: usize) -> Option<usize> {
+        let first = *self.next.get(text_start)?;
+        (first != NONE).then(|| self.best[first]).filter(|k| *k != NONE)
+    }
+}
+
+/// `!?\[(inside)\]\(\s*(<)?([\s\S]*?)(?(2)>)(?:\s+['"]([\s\S]*?)['"])?\s*\)` at `at`.
+fn link(src: &str, at: usize, brackets: &Brackets, depth: usize) -> Option<(Inline, usize)> {
+    let image = src[at..].starts_with('!');
+    let text_start = at + usize::from(image) + 1;
+    let k = brackets.end_of_text(text_start)?;
+    let (href, title, end) = link_destination(src, k + 2)?;
+    let inline = if image {
+        Inline::Image
+    } else {
+        Inline::Link { content: inline(&src[text_start..k], true, depth + 1), href, title }
+    };
+    Some((inline, end))
 }
 
 fn skip_ws(s: &str, from: usize) -> usize {
@@ -230,5 +264,20 @@ mod tests {
             vec![Inline::AutoLink { link: "mail@example.com".into(), email: true }]
         );
         assert_eq!(parse_inline("end \n  "), vec![Inline::Text("end \n  ".into())]);
+    }
+
+    #[test]
+    fn link_text_follows_the_bracket_chain() {
+        let link = |text: &str, href: &str| Inline::Link {
+            content: vec![Inline::Text(text.into())],
+            href: href.into(),
+            title: None,
+        };
+        assert_eq!(parse_inline("[a[a](x)"), vec![Inline::Text("[a".into()), link("a", "x")]);
+        assert_eq!(parse_inline("[a]b](x)"), vec![link("a]b", "x")]);
+        assert_eq!(parse_inline("[a](b)(c)"), vec![link("a", "b"), Inline::Text("(c)".into())]);
+        assert_eq!(parse_inline("[a](x) [b](y"), vec![link("a", "x"), Inline::Text(" [b](y".into())]);
+        let many = "[a".repeat(3000) + "](x)";
+        assert_eq!(parse_inline(&many).len(), 2);
     }
 }

@@ -10,6 +10,14 @@
 //! - A letter's subject is returned HTML-escaped, as Notify's API returns it.
 //! - Personalisation keys that differ only in case, spaces, `_` or `-` are the same key; if a
 //!   request gives several, the one last in key order wins.
+//! - GC Notify's bilingual blocks wrap in `<div lang="en-ca">`/`<div lang="fr-ca">` when every
+//!   block is closed in order; otherwise the markers stay as text in HTML. Plain text drops them.
+//! - Links written in a template keep `http(s)`, `mailto:` and `tel:`; any other target is
+//!   treated as a web address (`http://…`), and every `href` is percent-quoted.
+//! - Not supported (Notify drops or ignores them too, or they are rare): reference-style links,
+//!   tables, footnotes, letters' QR codes, raw HTML blocks in the plain-text part.
+//! - Letters print the recipient's address at 10 pt (smaller if a line would not fit the window)
+//!   and leave country- and postcode-specific address checks to the caller.
 
 mod email;
 mod entities;

@@ -166,28 +166,3 @@ fn placeholders_of_templates() {
     let opts = RenderOptions { letter_contact_block: Some("((d))"), ..Default::default() };
     assert_eq!(template_placeholders(&t, &opts), vec!["d", "b", "a", "c"]);
 }
-
-#[test]
-fn tmp_perf() {
-    let para = "Hello ((name)), this is a paragraph with a [link](https://example.com) and https://x.org/y. It's \"quoted\" - ok.\nSecond line [not a link and ] more ( text\n\n* item one\n* item two\n\n^ inset\n\n# Heading\n\n";
-    let content = para.repeat(2000);
-    let start = std::time::Instant::now();
-    let r = render(&email("S", &content), &p(json!({"name": "Ada"})), &RenderOptions::default()).expect("ok");
-    eprintln!("typical {} bytes: {:?}, html {}", content.len(), start.elapsed(), r.html.map(|h| h.len()).unwrap_or(0));
-    let nasty = "[a".repeat(20000) + &"](".repeat(5000);
-    let start = std::time::Instant::now();
-    let _ = render(&email("S", &nasty), &p(json!({})), &RenderOptions::default());
-    eprintln!("nasty brackets {} bytes: {:?}", nasty.len(), start.elapsed());
-    let nasty = "* a\n".repeat(20000);
-    let start = std::time::Instant::now();
-    let _ = render(&email("S", &nasty), &p(json!({})), &RenderOptions::default());
-    eprintln!("long list {} bytes: {:?}", nasty.len(), start.elapsed());
-    let nasty = "a\n".repeat(50000);
-    let start = std::time::Instant::now();
-    let _ = render(&email("S", &nasty), &p(json!({})), &RenderOptions::default());
-    eprintln!("long paragraph {} bytes: {:?}", nasty.len(), start.elapsed());
-    let nasty = "```\n".repeat(5000);
-    let start = std::time::Instant::now();
-    let _ = render(&email("S", &nasty), &p(json!({})), &RenderOptions::default());
-    eprintln!("fences {} bytes: {:?}", nasty.len(), start.elapsed());
-}

@@ -1,0 +1,48 @@
+//! Demo data for legal notifications: a sender key for the tax office, a platform key for the
+//! recipient API, one person with a registered digital domicile and courtesy email, and one
+//! with nothing registered (reached by post). Tokens are derived from the master key, so
+//! re-seeding finds the same ones.
+
+use publica_kernel::Kernel;
+use publica_kernel::audit::Actor;
+use publica_kernel::crypto::{b64url, hmac_sha256};
+use publica_kernel::error::{Error, Result};
+use serde_json::{Value, json};
+
+use super::{AddressChannel, Send};
+
+pub const WITH_DOMICILE: (&str, &str) = ("RSSMRA80A01H501U", "Mario Rossi");
+pub const DOMICILE: &str = "mario.rossi@pec.demoland.example";
+pub const COURTESY_EMAIL: &str = "mario.rossi@mail.demoland.example";
+pub const WITHOUT_DOMICILE: (&str, &str) = ("VRDLGU75C41F205X", "Luigia Verdi");
+pub const SENDER_TAX_ID: &str = "80012345678";
+
+async fn key(kernel: &Kernel, slug: &str, name: &str) -> Result<String> {
+    let org = kernel
+        .organisation_by_slug(slug)
+        .await?
+        .ok_or_else(|| Error::internal(format!("the kernel's demo ({slug}) must be seeded first")))?;
+    let mac = hmac_sha256(&kernel.keys().master().derive("publica-demo-v1"), format!("notify-send:{slug}").as_bytes());
+    let token = format!("publica_notify_{}", b64url(&mac));
+    match kernel.insert_api_key(&Actor::system("demo"), org.id, "notify", name, &token).await {
+        Ok(_) | Err(Error::Conflict(_)) => Ok(token),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn seed(kernel: &Kernel) -> Result<Value> {
+    let send = kernel.get::<Send>().ok_or_else(|| Error::internal("legal notifications have not started"))?;
+    let sender = key(kernel, "tax-office", "Legal notifications (demo sender)").await?;
+    let platform = key(kernel, "demoland-digital", "Legal notifications (demo platform)").await?;
+    let actor = Actor::system("demo");
+    send.register_address(&actor, WITH_DOMICILE.0, AddressChannel::Pec, DOMICILE).await?;
+    send.register_address(&actor, WITH_DOMICILE.0, AddressChannel::Email, COURTESY_EMAIL).await?;
+    Ok(json!({
+        "sender_api_key": sender,
+        "sender_tax_id": SENDER_TAX_ID,
+        "platform_api_key": platform,
+        "person_header": super::api::PERSON_HEADER,
+        "recipient_with_domicile": {"taxId": WITH_DOMICILE.0, "denomination": WITH_DOMICILE.1, "digitalDomicile": DOMICILE, "courtesyEmail": COURTESY_EMAIL},
+        "recipient_without_domicile": {"taxId": WITHOUT_DOMICILE.0, "denomination": WITHOUT_DOMICILE.1},
+    }))
+}
