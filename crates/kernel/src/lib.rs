@@ -47,6 +47,10 @@ pub trait Block: Send + Sync + 'static {
         serde_json::Value::Null
     }
     fn migrations(&self) -> BlockMigrations;
+    /// Links to the block's staff pages for the back office: `(message id, path)`.
+    fn staff_links(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// The block's Fluent messages (`locales/{en,fr}/{block}.ftl`), added to the kernel's.
     fn locales(&self) -> &'static [(i18n::Lang, &'static str)] {
         &[]
@@ -89,6 +93,7 @@ struct Inner {
     demo: RwLock<Option<serde_json::Value>>,
     job_wake: Arc<tokio::sync::Notify>,
     services: RwLock<rustc_hash::FxHashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    staff_links: Vec<(&'static str, &'static str)>,
 }
 
 impl Kernel {
@@ -148,6 +153,7 @@ impl Kernel {
                 demo: RwLock::new(None),
                 job_wake: Arc::new(tokio::sync::Notify::new()),
                 services: RwLock::new(Default::default()),
+                staff_links: blocks.iter().flat_map(|b| b.staff_links().iter().copied()).collect(),
             }),
         })
     }
@@ -169,6 +175,10 @@ impl Kernel {
     }
     pub fn block_names(&self) -> Vec<&'static str> {
         self.inner.blocks.clone()
+    }
+    /// Every block's links to its staff pages: `(message id, path)`.
+    pub fn staff_links(&self) -> &[(&'static str, &'static str)] {
+        &self.inner.staff_links
     }
     pub fn knows_block(&self, name: &str) -> bool {
         self.inner.blocks.contains(&name)

@@ -351,13 +351,15 @@ impl Kernel {
         Ok(())
     }
 
-    /// Check a bearer token for `block`. Records the last use at most once a minute.
+    /// Check a bearer token for `block`. Records the last use at most once a minute. Sealed
+    /// keys (see `sealed_keys`) are secrets for signatures and never work as bearer tokens.
     pub async fn authenticate_api_key(&self, token: &str, block: &str) -> Result<ApiPrincipal> {
         let hash = sha256(token.as_bytes()).to_vec();
         type KeyRow = (Uuid, Uuid, String, Option<Timestamp>, Option<Timestamp>, String);
         let row: Option<KeyRow> = on_db!(self.db(), pool => sqlx::query_as(
             "SELECT k.id, k.org_id, k.block, k.revoked_at, k.last_used_at, o.kind
-             FROM kernel_api_keys k JOIN kernel_organisations o ON o.id = k.org_id WHERE k.token_hash = $1")
+             FROM kernel_api_keys k JOIN kernel_organisations o ON o.id = k.org_id
+             WHERE k.token_hash = $1 AND k.secret_sealed IS NULL")
             .bind(&hash).fetch_optional(pool).await)?;
         let Some((key_id, org_id, key_block, revoked_at, last_used_at, kind)) = row else {
             return Err(Error::Unauthenticated("unknown API key".into()));

@@ -52,6 +52,9 @@ impl Block for NotifyBlock {
     fn migrations(&self) -> BlockMigrations {
         MIGRATIONS
     }
+    fn staff_links(&self) -> &'static [(&'static str, &'static str)] {
+        &[("notify-services-title", "/notify")]
+    }
     fn locales(&self) -> &'static [(publica_kernel::i18n::Lang, &'static str)] {
         &[
             (publica_kernel::i18n::Lang::En, include_str!("../locales/en/notify.ftl")),

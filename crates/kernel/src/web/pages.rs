@@ -148,11 +148,14 @@ struct Admin {
     ctx: PageCtx,
     staff: crate::sessions::StaffSession,
     roles: String,
+    /// The blocks' staff pages: (label, path).
+    links: Vec<(String, &'static str)>,
 }
 
-async fn admin(Staff(ctx, staff): Staff) -> Response {
+async fn admin(Staff(ctx, staff): Staff, State(kernel): State<Kernel>) -> Response {
     let roles = staff.roles.to_text();
-    render(&Admin { ctx, staff, roles })
+    let links = kernel.staff_links().iter().map(|(id, path)| (ctx.t(id), *path)).collect();
+    render(&Admin { ctx, staff, roles, links })
 }
 
 #[derive(Template)]

@@ -111,3 +111,34 @@ async fn bodies_over_the_limit_get_413_problem_json() {
         assert_eq!(app.json("POST", "/api/kernel/v1/members", &token, Some(small)).await.0, 201);
     }
 }
+
+#[tokio::test]
+async fn sealed_keys_open_for_their_block_and_never_work_as_bearer_tokens() {
+    use publica_kernel::sealed_keys::SealedKeySpec;
+    for app in TestApp::each(&[]).await {
+        let k = &app.kernel;
+        let actor = Actor::operator();
+        let org = k
+            .create_organisation(&actor, &Slug::parse("slug", "post").expect("slug"), "Post", OrgKind::Agency)
+            .await
+            .expect("org");
+        let spec = SealedKeySpec { org_id: org.id, block: "kernel", subject: "service-1", kind: "team", name: "ci" };
+        let key = k.insert_sealed_api_key(&actor, spec, "s3cret-value-of-36-characters-long!!").await.expect("key");
+        let keys = k.sealed_api_keys("kernel", "service-1").await.expect("keys");
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].secret, b"s3cret-value-of-36-characters-long!!");
+        assert_eq!((keys[0].key.kind.as_deref(), keys[0].key.subject.as_deref()), (Some("team"), Some("service-1")));
+        assert!(k.sealed_api_keys("kernel", "service-2").await.expect("keys").is_empty(), "scoped to its subject");
+        assert!(
+            matches!(
+                k.authenticate_api_key("s3cret-value-of-36-characters-long!!", "kernel").await,
+                Err(Error::Unauthenticated(_))
+            ),
+            "a sealed secret is not a bearer token"
+        );
+        let sealed: Vec<u8> = publica_kernel::on_db!(k.db(), pool => sqlx::query_scalar(
+            "SELECT secret_sealed FROM kernel_api_keys WHERE id = $1").bind(key.id).fetch_one(pool).await)
+        .expect("row");
+        assert!(!sealed.windows(6).any(|w| w == b"s3cret"), "stored sealed, not in clear");
+    }
+}

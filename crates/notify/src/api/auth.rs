@@ -81,7 +81,7 @@ pub async fn authenticate(notify: &Notify, header: Option<&str>, now: i64) -> Re
             return Err(forbidden("Invalid token: API key revoked"));
         }
         let key_type = key.key.kind.as_deref().and_then(KeyType::parse).unwrap_or(KeyType::Test);
-        notify.kernel().record_api_key_use(key.key.id, key.key.last_used_at).await?;
+        notify.record_key_use(key.key.id, key.key.last_used_at).await?;
         return Ok(Caller { service, key_id: key.key.id, key_type, key_name: key.key.name.clone() });
     }
     Err(forbidden("Invalid token: API key not found"))

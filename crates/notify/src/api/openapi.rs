@@ -226,8 +226,21 @@ pub struct ErrorItem {
         super::templates::received_texts,
     ),
     components(schemas(
-        EmailRequest, SmsRequest, LetterRequest, BulkRequest, Created, TemplateRef, Notification,
-        NotificationList, Template, TemplateList, PreviewRequest, Preview, ReceivedTexts, Errors, ErrorItem
+        EmailRequest,
+        SmsRequest,
+        LetterRequest,
+        BulkRequest,
+        Created,
+        TemplateRef,
+        Notification,
+        NotificationList,
+        Template,
+        TemplateList,
+        PreviewRequest,
+        Preview,
+        ReceivedTexts,
+        Errors,
+        ErrorItem
     ))
 )]
 pub struct NotifyApi;

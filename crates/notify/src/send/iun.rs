@@ -56,8 +56,7 @@ fn random_byte_below(n: u8) -> u8 {
 /// SEND's check letter: the 1-based positions of the random letters in [`IUN_CHARS`] (the
 /// separators count 0) plus the digits of the month, modulo 20.
 pub fn check_char(random: &str, month: &str) -> char {
-    let letters: usize =
-        random.bytes().map(|c| IUN_CHARS.iter().position(|x| *x == c).map_or(0, |p| p + 1)).sum();
+    let letters: usize = random.bytes().map(|c| IUN_CHARS.iter().position(|x| *x == c).map_or(0, |p| p + 1)).sum();
     let digits: usize = month.bytes().filter(u8::is_ascii_digit).map(|d| usize::from(d - b'0')).sum();
     char::from(IUN_CHARS[(letters + digits) % IUN_CHARS.len()])
 }

@@ -75,7 +75,13 @@ impl Draft {
     }
 }
 
-pub fn sender_ack(iun: &str, sent_at: Timestamp, request: &Value, documents: Vec<String>, recipients: Vec<String>) -> Draft {
+pub fn sender_ack(
+    iun: &str,
+    sent_at: Timestamp,
+    request: &Value,
+    documents: Vec<String>,
+    recipients: Vec<String>,
+) -> Draft {
     Draft {
         category: SENDER_ACK,
         title: "Legal fact: notification taken in charge",

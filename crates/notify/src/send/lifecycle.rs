@@ -72,13 +72,21 @@ impl Send {
         if r.viewed_at.is_some() || n.cancel_requested {
             return Ok(());
         }
-        let req: super::model::NewNotificationRequest = serde_json::from_value(n.request.clone()).map_err(Error::internal)?;
+        let req: super::model::NewNotificationRequest =
+            serde_json::from_value(n.request.clone()).map_err(Error::internal)?;
         let fact = self.party(&n, &req, rec).access(at).seal(&*self.seal().await?, at)?;
         let cost = r.refined_at.is_none().then_some(COST_PER_RECIPIENT);
         let mut plan = Plan::default();
         plan.elements.push(
-            NewElement::new("NOTIFICATION_VIEWED", iun, Some(rec), "", at, json!({"notificationCost": cost, "eventTimestamp": at}))
-                .with_legal_fact((legal_facts::RECIPIENT_ACCESS, fact.0, fact.1)),
+            NewElement::new(
+                "NOTIFICATION_VIEWED",
+                iun,
+                Some(rec),
+                "",
+                at,
+                json!({"notificationCost": cost, "eventTimestamp": at}),
+            )
+            .with_legal_fact((legal_facts::RECIPIENT_ACCESS, fact.0, fact.1)),
         );
         plan.viewed.push((rec, at));
         if r.refined_at.is_none() {
@@ -157,4 +165,3 @@ impl Send {
         Ok(())
     }
 }
-

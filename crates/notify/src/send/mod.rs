@@ -8,6 +8,7 @@
 
 pub mod api;
 mod demo;
+mod feedback;
 pub mod iun;
 mod jobs;
 pub mod legal_facts;
@@ -135,11 +136,20 @@ impl Send {
 
     async fn channels(&self) -> Result<Arc<notices::Channels>> {
         let notify = self.notify()?;
-        self.channels.get_or_try_init(|| async { notices::Channels::ensure(&notify).await.map(Arc::new) }).await.cloned()
+        self.channels
+            .get_or_try_init(|| async { notices::Channels::ensure(&notify).await.map(Arc::new) })
+            .await
+            .cloned()
     }
 
     /// Register a person's address for `channel` (replacing the previous one).
-    pub async fn register_address(&self, actor: &Actor, tax_id: &str, channel: AddressChannel, address: &str) -> Result<()> {
+    pub async fn register_address(
+        &self,
+        actor: &Actor,
+        tax_id: &str,
+        channel: AddressChannel,
+        address: &str,
+    ) -> Result<()> {
         if !model::tax_id(tax_id) {
             return Err(Error::invalid("taxId", "a codice fiscale or an 11-digit tax number"));
         }

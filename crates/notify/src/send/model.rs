@@ -220,6 +220,9 @@ impl NewNotificationRequest {
     }
 }
 
+/// A pattern check and the shape it asks for, e.g. "11 digits".
+type Pattern<'a> = Option<(&'a dyn Fn(&str) -> bool, &'a str)>;
+
 /// Collects schema failures with their element paths.
 struct Check {
     errors: Vec<ProblemError>,
@@ -231,14 +234,7 @@ impl Check {
     }
 
     /// A string field: required or not, with length bounds and a pattern check.
-    fn string(
-        &mut self,
-        v: &Value,
-        element: &str,
-        required: bool,
-        (min, max): (usize, usize),
-        pattern: Option<(&dyn Fn(&str) -> bool, &str)>,
-    ) {
+    fn string(&mut self, v: &Value, element: &str, required: bool, (min, max): (usize, usize), pattern: Pattern<'_>) {
         match v {
             Value::Null => {
                 if required {
@@ -359,10 +355,28 @@ fn attachment(c: &mut Check, a: &Value, element: &str, content_type: &str) {
         c.fail(REQUIRED, element, format!("{element} must be an object"));
         return;
     }
-    c.string(&a["digests"]["sha256"], &format!("{element}.digests.sha256"), true, (44, 44), Some((&sha256_b64, "the base64 of a SHA-256 digest")));
+    c.string(
+        &a["digests"]["sha256"],
+        &format!("{element}.digests.sha256"),
+        true,
+        (44, 44),
+        Some((&sha256_b64, "the base64 of a SHA-256 digest")),
+    );
     let shape = format!("`{content_type}`");
-    c.string(&a["contentType"], &format!("{element}.contentType"), true, (0, 32), Some((&|s: &str| s == content_type, &shape)));
-    c.string(&a["ref"]["key"], &format!("{element}.ref.key"), true, (1, 512), Some((&file_key, "a key returned by the preload")));
+    c.string(
+        &a["contentType"],
+        &format!("{element}.contentType"),
+        true,
+        (0, 32),
+        Some((&|s: &str| s == content_type, &shape)),
+    );
+    c.string(
+        &a["ref"]["key"],
+        &format!("{element}.ref.key"),
+        true,
+        (1, 512),
+        Some((&file_key, "a key returned by the preload")),
+    );
     c.string(&a["ref"]["versionToken"], &format!("{element}.ref.versionToken"), true, (1, 256), None);
 }
 
@@ -381,8 +395,20 @@ pub fn check_request(body: &Value) -> Vec<ProblemError> {
     for (i, r) in c.array(&body["recipients"], "recipients", true, 1, usize::MAX).to_vec().iter().enumerate() {
         let e = |f: &str| format!("recipients[{i}].{f}");
         c.one_of(&r["recipientType"], &e("recipientType"), true, &["PF", "PG"]);
-        c.string(&r["taxId"], &e("taxId"), true, (11, 16), Some((&tax_id, "a codice fiscale or an 11-digit tax number")));
-        c.string(&r["denomination"], &e("denomination"), true, (1, 88), Some((&denomination, "ISO-8859-1 text without `|`")));
+        c.string(
+            &r["taxId"],
+            &e("taxId"),
+            true,
+            (11, 16),
+            Some((&tax_id, "a codice fiscale or an 11-digit tax number")),
+        );
+        c.string(
+            &r["denomination"],
+            &e("denomination"),
+            true,
+            (1, 88),
+            Some((&denomination, "ISO-8859-1 text without `|`")),
+        );
         let dd = &r["digitalDomicile"];
         if !dd.is_null() {
             c.one_of(&dd["type"], &e("digitalDomicile.type"), true, &["PEC"]);
@@ -394,7 +420,13 @@ pub fn check_request(body: &Value) -> Vec<ProblemError> {
             c.string(&pa["address"], &e("physicalAddress.address"), true, (2, 1024), None);
             c.string(&pa["addressDetails"], &e("physicalAddress.addressDetails"), false, (0, 1024), None);
             let zip = |s: &str| s.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == ' ' || ch == '-');
-            c.string(&pa["zip"], &e("physicalAddress.zip"), false, (0, 15), Some((&zip, "letters, digits, spaces and hyphens")));
+            c.string(
+                &pa["zip"],
+                &e("physicalAddress.zip"),
+                false,
+                (0, 15),
+                Some((&zip, "letters, digits, spaces and hyphens")),
+            );
             c.string(&pa["municipality"], &e("physicalAddress.municipality"), true, (2, 256), None);
             c.string(&pa["municipalityDetails"], &e("physicalAddress.municipalityDetails"), false, (0, 256), None);
             c.string(&pa["province"], &e("physicalAddress.province"), false, (0, 256), None);
@@ -408,8 +440,20 @@ pub fn check_request(body: &Value) -> Vec<ProblemError> {
             }
             let pago = &payment["pagoPa"];
             if !pago.is_null() {
-                c.string(&pago["noticeCode"], &pe("pagoPa.noticeCode"), true, (18, 18), Some((&|s: &str| digits(s, 18), "18 digits")));
-                c.string(&pago["creditorTaxId"], &pe("pagoPa.creditorTaxId"), true, (11, 11), Some((&|s: &str| digits(s, 11), "11 digits")));
+                c.string(
+                    &pago["noticeCode"],
+                    &pe("pagoPa.noticeCode"),
+                    true,
+                    (18, 18),
+                    Some((&|s: &str| digits(s, 18), "18 digits")),
+                );
+                c.string(
+                    &pago["creditorTaxId"],
+                    &pe("pagoPa.creditorTaxId"),
+                    true,
+                    (11, 11),
+                    Some((&|s: &str| digits(s, 11), "11 digits")),
+                );
                 if !pago["applyCost"].is_boolean() {
                     c.fail(REQUIRED, &pe("pagoPa.applyCost"), "applyCost must be true or false");
                 }
@@ -430,19 +474,49 @@ pub fn check_request(body: &Value) -> Vec<ProblemError> {
     for (i, d) in c.array(&body["documents"], "documents", true, 1, usize::MAX).to_vec().iter().enumerate() {
         attachment(&mut c, d, &format!("documents[{i}]"), "application/pdf");
         c.string(&d["title"], &format!("documents[{i}].title"), false, (1, 512), None);
-        c.string(&d["docIdx"], &format!("documents[{i}].docIdx"), false, (1, 3), Some((&|s: &str| s.bytes().all(|b| b.is_ascii_digit()), "digits")));
+        c.string(
+            &d["docIdx"],
+            &format!("documents[{i}].docIdx"),
+            false,
+            (1, 3),
+            Some((&|s: &str| s.bytes().all(|b| b.is_ascii_digit()), "digits")),
+        );
     }
     let policy = body["notificationFeePolicy"].as_str();
     c.one_of(&body["notificationFeePolicy"], "notificationFeePolicy", true, &["FLAT_RATE", "DELIVERY_MODE"]);
     c.string(&body["cancelledIun"], "cancelledIun", false, (25, 25), Some((&super::iun::is_well_formed, "an IUN")));
-    c.one_of(&body["physicalCommunicationType"], "physicalCommunicationType", true, &["AR_REGISTERED_LETTER", "REGISTERED_LETTER_890"]);
-    c.string(&body["senderDenomination"], "senderDenomination", true, (1, 88), Some((&denomination, "ISO-8859-1 text without `|`")));
+    c.one_of(
+        &body["physicalCommunicationType"],
+        "physicalCommunicationType",
+        true,
+        &["AR_REGISTERED_LETTER", "REGISTERED_LETTER_890"],
+    );
+    c.string(
+        &body["senderDenomination"],
+        "senderDenomination",
+        true,
+        (1, 88),
+        Some((&denomination, "ISO-8859-1 text without `|`")),
+    );
     c.string(&body["senderTaxId"], "senderTaxId", true, (11, 11), Some((&|s: &str| digits(s, 11), "11 digits")));
     c.string(&body["group"], "group", false, (0, 1024), Some(ascii));
     c.integer(&body["amount"], "amount", Some((0, i64::from(i32::MAX))));
-    c.string(&body["paymentExpirationDate"], "paymentExpirationDate", false, (10, 10), Some((&date, "a date YYYY-MM-DD")));
-    let taxonomy = |s: &str| s.len() == 7 && s[..6].bytes().all(|b| b.is_ascii_digit()) && s.as_bytes()[6].is_ascii_uppercase();
-    c.string(&body["taxonomyCode"], "taxonomyCode", true, (7, 7), Some((&taxonomy, "six digits and a capital letter, e.g. 010101P")));
+    c.string(
+        &body["paymentExpirationDate"],
+        "paymentExpirationDate",
+        false,
+        (10, 10),
+        Some((&date, "a date YYYY-MM-DD")),
+    );
+    let taxonomy =
+        |s: &str| s.len() == 7 && s[..6].bytes().all(|b| b.is_ascii_digit()) && s.as_bytes()[6].is_ascii_uppercase();
+    c.string(
+        &body["taxonomyCode"],
+        "taxonomyCode",
+        true,
+        (7, 7),
+        Some((&taxonomy, "six digits and a capital letter, e.g. 010101P")),
+    );
     c.integer(&body["paFee"], "paFee", Some((0, 100)));
     c.integer(&body["vat"], "vat", Some((0, 100)));
     if policy == Some("DELIVERY_MODE") {
@@ -453,12 +527,14 @@ pub fn check_request(body: &Value) -> Vec<ProblemError> {
         }
     }
     c.one_of(&body["pagoPaIntMode"], "pagoPaIntMode", false, &["NONE", "SYNC", "ASYNC"]);
-    for (i, l) in c.array(&body["additionalLanguages"], "additionalLanguages", false, 0, 1).to_vec().iter().enumerate() {
+    for (i, l) in c.array(&body["additionalLanguages"], "additionalLanguages", false, 0, 1).to_vec().iter().enumerate()
+    {
         c.one_of(l, &format!("additionalLanguages[{i}]"), true, &["DE", "SL", "FR"]);
     }
     c.integer(&body["physicalCommunicationPriority"], "physicalCommunicationPriority", Some((0, 100)));
     // The same person twice would be notified twice for one act.
-    let ids: Vec<&str> = body["recipients"].as_array().into_iter().flatten().filter_map(|r| r["taxId"].as_str()).collect();
+    let ids: Vec<&str> =
+        body["recipients"].as_array().into_iter().flatten().filter_map(|r| r["taxId"].as_str()).collect();
     for (i, id) in ids.iter().enumerate() {
         if ids[..i].contains(id) {
             c.fail(DUPLICATE, &format!("recipients[{i}].taxId"), "this recipient is already in the list");

@@ -58,12 +58,10 @@ impl Channels {
         let service = match store::service(kernel.db(), service_id).await? {
             Some(s) => s,
             None => {
-                let platform = kernel
-                    .organisations()
-                    .await?
-                    .into_iter()
-                    .find(|o| o.kind == OrgKind::Platform)
-                    .ok_or_else(|| Error::Unavailable("legal notifications need the platform organisation".into()))?;
+                let platform =
+                    kernel.organisations().await?.into_iter().find(|o| o.kind == OrgKind::Platform).ok_or_else(
+                        || Error::Unavailable("legal notifications need the platform organisation".into()),
+                    )?;
                 let new = NewService {
                     org_id: platform.id,
                     name: "Legal notifications",

@@ -73,14 +73,18 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The integer after `key` in `text` (e.g. `/Size 12`).
 fn number_after(text: &[u8], key: &[u8]) -> Option<usize> {
     let at = find(text, key)? + key.len();
-    let digits: String =
-        text[at..].iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).map(|b| char::from(*b)).collect();
+    let digits: String = text[at..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|b| char::from(*b))
+        .collect();
     digits.parse().ok()
 }
 
-/// The dictionary text (from `<<` to the matching last `>>`) of object `id`.
+/// The dictionary text (from `<<` to the matching last `>>`) of the latest revision of object `id`.
 fn object_dict(pdf: &[u8], id: usize) -> Option<String> {
-    let start = find(pdf, format!("\n{id} 0 obj").as_bytes())? + 1;
+    let start = rfind(pdf, format!("\n{id} 0 obj").as_bytes())? + 1;
     let end = start + find(&pdf[start..], b"endobj")?;
     let body = std::str::from_utf8(&pdf[start..end]).ok()?;
     let open = body.find("<<")?;
@@ -322,7 +326,8 @@ pub fn verify(pdf: &[u8]) -> Result<Verified, PadesError> {
         .and_then(|set| {
             set.0.iter().find_map(|c| match c {
                 CertificateChoices::Certificate(c)
-                    if c.tbs_certificate.serial_number == sid.serial_number && c.tbs_certificate.issuer == sid.issuer =>
+                    if c.tbs_certificate.serial_number == sid.serial_number
+                        && c.tbs_certificate.issuer == sid.issuer =>
                 {
                     Some(c)
                 }
@@ -354,4 +359,50 @@ pub fn verify(pdf: &[u8]) -> Result<Verified, PadesError> {
         .map_err(|_| PadesError::BadSignature)?;
     let certificate = certificate.to_der().map_err(|e| PadesError::Malformed(e.to_string()))?;
     Ok(Verified { certificate, digest })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::template::{Letter, LetterLanguage, letter_pdf};
+
+    fn document() -> Vec<u8> {
+        let p = json!({"address_line_1": "Mario Rossi", "address_line_2": "Tax code RSSMRA80A01H501U", "address_line_3": "IUN X"});
+        let letter = Letter {
+            subject: "Legal fact",
+            content: "Certified.\n\n---\n\nSecond page.",
+            personalisation: p.as_object().expect("map"),
+            contact_block: Some("Publica"),
+            date: time::macros::date!(2025 - 01 - 08),
+            language: LetterLanguage::English,
+        };
+        letter_pdf(&letter).expect("pdf")
+    }
+
+    #[test]
+    fn a_signed_pdf_verifies_and_any_change_is_detected() {
+        let (seal, _) = Seal::generate("Test seal").expect("seal");
+        let at = Timestamp::parse("2025-01-08T14:07:18Z").expect("time");
+        let original = document();
+        let signed = sign(&original, &seal, at, "SENDER_ACK X").expect("signed");
+        assert!(signed.starts_with(&original), "an incremental update keeps the original bytes");
+        assert_eq!(crate::domain::template::page_count(&signed), Ok(2));
+        let verified = verify(&signed).expect("verifies");
+        assert_eq!(verified.certificate, seal.certificate_der());
+        assert!(find(&signed, b"/M (D:20250108140718Z)").is_some());
+        assert!(find(&signed, b"/Annots [").is_some() && find(&signed, b"/AcroForm").is_some());
+
+        let mut altered = signed.clone();
+        let position = find(&altered, b"Certified").expect("text");
+        altered[position] = b'X';
+        assert_eq!(verify(&altered).map(|_| ()), Err(PadesError::DigestMismatch));
+        let mut appended = signed.clone();
+        appended.extend_from_slice(b"% more\n");
+        assert_eq!(verify(&appended).map(|_| ()), Err(PadesError::PartialCoverage));
+        assert_eq!(verify(&original).map(|_| ()), Err(PadesError::Unsigned));
+        let again = sign(&signed, &seal, at, "again").map(|_| ());
+        assert_eq!(again, Err(PadesError::Unsupported("the catalog already has a form")));
+    }
 }

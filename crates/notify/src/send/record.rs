@@ -28,7 +28,14 @@ pub struct NewElement {
 
 impl NewElement {
     /// An element whose id follows SEND's `CATEGORY.IUN_….RECINDEX_n…` shape.
-    pub fn new(category: &'static str, iun: &str, rec_index: Option<i32>, suffix: &str, at: Timestamp, details: Value) -> Self {
+    pub fn new(
+        category: &'static str,
+        iun: &str,
+        rec_index: Option<i32>,
+        suffix: &str,
+        at: Timestamp,
+        details: Value,
+    ) -> Self {
         let rec = rec_index.map(|r| format!(".RECINDEX_{r}")).unwrap_or_default();
         let mut details = details;
         if let (Some(r), Some(map)) = (rec_index, details.as_object_mut()) {

@@ -42,17 +42,24 @@ impl Seal {
         if let Some(seal) = Self::load(kernel).await? {
             return Ok(seal);
         }
-        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(Error::internal)?;
-        let certificate = self_signed(&key, subject)?;
-        let der = certificate.to_der().map_err(Error::internal)?;
-        let pkcs8 = key.to_pkcs8v1().map_err(Error::internal)?;
-        let sealed = kernel.keys().master().encrypt(AAD, pkcs8.as_ref());
+        let (seal, pkcs8) = Self::generate(subject)?;
+        let der = seal.certificate_der;
+        let sealed = kernel.keys().master().encrypt(AAD, &pkcs8);
         // Two processes may race: the first insert wins and both load it.
         on_db!(kernel.db(), pool => sqlx::query(
             "INSERT INTO notify_send_seal (id, private_sealed, certificate, created_at) VALUES (1, $1, $2, $3)
              ON CONFLICT (id) DO NOTHING")
             .bind(sealed).bind(&der).bind(Timestamp::now()).execute(pool).await.map(|_| ()))?;
         Self::load(kernel).await?.ok_or_else(|| Error::internal("the legal-fact seal was not stored"))
+    }
+
+    /// A new key and self-signed certificate, with the key's PKCS#8 for storing.
+    pub fn generate(subject: &str) -> Result<(Seal, Vec<u8>)> {
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(Error::internal)?;
+        let certificate = self_signed(&key, subject)?;
+        let certificate_der = certificate.to_der().map_err(Error::internal)?;
+        let pkcs8 = key.to_pkcs8v1().map_err(Error::internal)?.as_ref().to_vec();
+        Ok((Seal { key, certificate, certificate_der }, pkcs8))
     }
 
     async fn load(kernel: &Kernel) -> Result<Option<Seal>> {

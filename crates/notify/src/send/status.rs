@@ -59,12 +59,14 @@ const ATTEMPTS: [&str; 5] = [
 
 /// The status of a notification with `recipients` recipients after `elements` (category and
 /// recipient index, in order).
-pub fn status_of<'a>(elements: impl IntoIterator<Item = (&'a str, Option<i32>)> + Clone, recipients: usize) -> &'static str {
+pub fn status_of<'a>(
+    elements: impl IntoIterator<Item = (&'a str, Option<i32>)> + Clone,
+    recipients: usize,
+) -> &'static str {
     let has = |c: &str| elements.clone().into_iter().any(|(cat, _)| cat == c);
     let every = |cats: &[&str]| {
-        (0..recipients).all(|r| {
-            elements.clone().into_iter().any(|(cat, rec)| rec == Some(r as i32) && cats.contains(&cat))
-        })
+        (0..recipients)
+            .all(|r| elements.clone().into_iter().any(|(cat, rec)| rec == Some(r as i32) && cats.contains(&cat)))
     };
     if has("NOTIFICATION_CANCELLED") {
         "CANCELLED"
@@ -96,7 +98,9 @@ pub fn history(elements: &[Element], recipients: usize) -> Vec<Value> {
         }
     }
     out.into_iter()
-        .map(|(status, from, related)| json!({"status": status, "activeFrom": from, "relatedTimelineElements": related}))
+        .map(
+            |(status, from, related)| json!({"status": status, "activeFrom": from, "relatedTimelineElements": related}),
+        )
         .collect()
 }
 

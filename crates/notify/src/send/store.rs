@@ -139,7 +139,8 @@ pub async fn insert_notification(
 }
 
 pub async fn notification(db: &Db, iun: &str) -> Result<Option<NotificationRow>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {NOTIFICATION_COLUMNS} FROM notify_send_notifications WHERE iun = $1"));
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {NOTIFICATION_COLUMNS} FROM notify_send_notifications WHERE iun = $1"));
     Ok(on_db!(db, pool => match sqlx::query(sql).bind(iun).fetch_optional(pool).await? {
         Some(r) => Some(notification_from!(&r)),
         None => None,
@@ -298,7 +299,8 @@ pub async fn received(db: &Db, f: &ReceivedFilter<'_>) -> Result<Vec<(Notificati
         .map(|r| Ok((notification_from!(r), r.try_get::<i32, _>(12)?))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
 }
 
-const ELEMENT_COLUMNS: &str = "seq, element_id, iun, category, rec_index, at, ingested_at, details, legal_facts, new_status";
+const ELEMENT_COLUMNS: &str =
+    "seq, element_id, iun, category, rec_index, at, ingested_at, details, legal_facts, new_status";
 
 macro_rules! element_from {
     ($r:expr) => {{
@@ -340,8 +342,10 @@ pub async fn timeline(db: &Db, iun: &str) -> Result<Vec<Element>> {
 
 /// `(category, rec_index)` of every element so far, inside the caller's transaction.
 pub async fn categories_in(tx: &mut Tx, iun: &str) -> Result<Vec<(String, Option<i32>)>> {
-    Ok(on_tx!(tx, c => sqlx::query_as("SELECT category, rec_index FROM notify_send_timeline WHERE iun = $1 ORDER BY seq")
-        .bind(iun).fetch_all(c).await)?)
+    Ok(
+        on_tx!(tx, c => sqlx::query_as("SELECT category, rec_index FROM notify_send_timeline WHERE iun = $1 ORDER BY seq")
+        .bind(iun).fetch_all(c).await)?,
+    )
 }
 
 /// A signed legal fact.

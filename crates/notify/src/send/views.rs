@@ -3,7 +3,7 @@
 //! and their detail, and download metadata with short-lived signed URLs.
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use publica_kernel::crypto::{constant_time_eq, hmac_sha256};
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
@@ -88,7 +88,11 @@ impl Send {
     /// A notification of `sender_id` with its status, history and timeline; not found while
     /// in validation or when refused (as SEND).
     pub async fn sent_notification(&self, sender_id: Uuid, iun: &str) -> Result<Value> {
-        let n = self.accepted(iun).await?.filter(|n| n.sender_id == sender_id).ok_or_else(|| Error::not_found(format!("notification {iun}")))?;
+        let n = self
+            .accepted(iun)
+            .await?
+            .filter(|n| n.sender_id == sender_id)
+            .ok_or_else(|| Error::not_found(format!("notification {iun}")))?;
         let timeline = store::timeline(self.kernel.db(), iun).await?;
         Ok(self.detail(&n, &timeline, None))
     }
@@ -127,7 +131,9 @@ impl Send {
     /// A person's notifications, newest first (`NotificationSearchResponse`).
     pub async fn received(&self, q: &Received) -> Result<Value> {
         let after = match &q.next_pages_key {
-            Some(k) => Some(parse_page_key(k).ok_or_else(|| Error::invalid("nextPagesKey", "not a key from a previous page"))?),
+            Some(k) => Some(
+                parse_page_key(k).ok_or_else(|| Error::invalid("nextPagesKey", "not a key from a previous page"))?,
+            ),
             None => None,
         };
         let size = q.size.clamp(1, 50);
@@ -148,7 +154,9 @@ impl Send {
         let wanted = q.subject.as_ref().map(|s| s.to_lowercase());
         let results: Vec<Value> = page
             .iter()
-            .filter(|(n, _)| wanted.as_ref().is_none_or(|w| n.request["subject"].as_str().unwrap_or("").to_lowercase().contains(w)))
+            .filter(|(n, _)| {
+                wanted.as_ref().is_none_or(|w| n.request["subject"].as_str().unwrap_or("").to_lowercase().contains(w))
+            })
             .map(|(n, _)| {
                 json!({
                     "iun": n.iun, "paProtocolNumber": n.pa_protocol_number, "sender": n.request["senderDenomination"],
@@ -184,7 +192,14 @@ impl Send {
 
     /// Download metadata of document `doc` for the sender (`recipient` None) or a recipient
     /// (an access, like reading the detail; refused once cancelled).
-    pub async fn document(&self, sender_id: Option<Uuid>, recipient: Option<&str>, iun: &str, doc: usize, base: &str) -> Result<Value> {
+    pub async fn document(
+        &self,
+        sender_id: Option<Uuid>,
+        recipient: Option<&str>,
+        iun: &str,
+        doc: usize,
+        base: &str,
+    ) -> Result<Value> {
         let n = match recipient {
             Some(tax_id) => {
                 let (n, rec) = self.recipient_index(tax_id, iun).await?;
@@ -194,12 +209,17 @@ impl Send {
                 self.viewed_now(iun, rec).await?;
                 n
             }
-            None => self.accepted(iun).await?.filter(|n| Some(n.sender_id) == sender_id).ok_or_else(|| Error::not_found(format!("notification {iun}")))?,
+            None => self
+                .accepted(iun)
+                .await?
+                .filter(|n| Some(n.sender_id) == sender_id)
+                .ok_or_else(|| Error::not_found(format!("notification {iun}")))?,
         };
         let d = &n.request["documents"][doc];
         let key = d["ref"]["key"].as_str().ok_or_else(|| Error::not_found(format!("document {doc}")))?;
         let key = key.strip_prefix("safestorage://").unwrap_or(key);
-        let file = store::file(self.kernel.db(), key).await?.ok_or_else(|| Error::not_found(format!("document {doc}")))?;
+        let file =
+            store::file(self.kernel.db(), key).await?.ok_or_else(|| Error::not_found(format!("document {doc}")))?;
         Ok(json!({
             "filename": format!("{}.pdf", d["title"].as_str().unwrap_or(key)),
             "contentType": file.content_type, "contentLength": file.size, "sha256": file.sha256,
@@ -217,7 +237,8 @@ impl Send {
                 .into_iter()
                 .filter(|(_, _, rec)| only.is_none() || rec.is_none() || *rec == only)
                 .map(|(key, category, rec)| {
-                    let tax_id = rec.and_then(|r| recipients.iter().find(|x| x.rec_index == r)).map(|r| r.tax_id.clone());
+                    let tax_id =
+                        rec.and_then(|r| recipients.iter().find(|x| x.rec_index == r)).map(|r| r.tax_id.clone());
                     json!({"taxId": tax_id, "iun": iun, "legalFactsId": {"key": key, "category": category}})
                 })
                 .collect::<Vec<_>>()
@@ -225,7 +246,14 @@ impl Send {
     }
 
     /// Download metadata of one legal fact.
-    pub async fn legal_fact(&self, sender_id: Option<Uuid>, recipient: Option<&str>, iun: &str, key: &str, base: &str) -> Result<Value> {
+    pub async fn legal_fact(
+        &self,
+        sender_id: Option<Uuid>,
+        recipient: Option<&str>,
+        iun: &str,
+        key: &str,
+        base: &str,
+    ) -> Result<Value> {
         let only = self.party_check(sender_id, recipient, iun).await?;
         let key = key.strip_prefix("safestorage://").unwrap_or(key);
         let fact = store::legal_fact(self.kernel.db(), key)
@@ -250,7 +278,10 @@ impl Send {
                 Ok(Some(rec))
             }
             None => {
-                self.accepted(iun).await?.filter(|n| Some(n.sender_id) == sender_id).ok_or_else(|| Error::not_found(format!("notification {iun}")))?;
+                self.accepted(iun)
+                    .await?
+                    .filter(|n| Some(n.sender_id) == sender_id)
+                    .ok_or_else(|| Error::not_found(format!("notification {iun}")))?;
                 Ok(None)
             }
         }
@@ -259,7 +290,8 @@ impl Send {
     /// A download URL for a document or legal fact, valid for the configured time.
     pub fn download_url(&self, base: &str, key: &str) -> String {
         let expires = Timestamp::now().unix_seconds() + self.config.url_ttl_seconds;
-        let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(&self.url_key, format!("download|{key}|{expires}").as_bytes()));
+        let signature =
+            URL_SAFE_NO_PAD.encode(hmac_sha256(&self.url_key, format!("download|{key}|{expires}").as_bytes()));
         format!("{base}/delivery/files/{key}?expires={expires}&signature={signature}")
     }
 
@@ -279,9 +311,4 @@ impl Send {
         let sealed = file.content.ok_or_else(|| Error::not_found(format!("file {key} (not uploaded)")))?;
         Ok((file.content_type, self.open_file(key, &sealed)?))
     }
-}
-
-/// Base64 SHA-256 of `bytes`, SEND's digest form.
-pub fn sha256_b64(bytes: &[u8]) -> String {
-    STANDARD.encode(publica_kernel::crypto::sha256(bytes))
 }

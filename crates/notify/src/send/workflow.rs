@@ -46,15 +46,9 @@ impl From<Error> for SubmitError {
     }
 }
 
-/// What a feedback job learnt.
-pub enum Feedback {
-    Pending,
-    Done,
-}
+pub(super) const DIGITAL_SOURCES: [&str; 2] = ["PLATFORM", "SPECIAL"];
 
-const DIGITAL_SOURCES: [&str; 2] = ["PLATFORM", "SPECIAL"];
-
-fn parse(n: &NotificationRow) -> Result<NewNotificationRequest> {
+pub(super) fn parse(n: &NotificationRow) -> Result<NewNotificationRequest> {
     serde_json::from_value(n.request.clone()).map_err(|e| Error::internal(format!("stored request {}: {e}", n.iun)))
 }
 
@@ -76,7 +70,10 @@ impl Send {
             return Err(SubmitError::Duplicate(vec![ProblemError::new(
                 model::DUPLICATE,
                 "body.paProtocolNumber",
-                format!("notification {} has this paProtocolNumber and idempotenceToken; change the idempotenceToken to send again", existing.iun),
+                format!(
+                    "notification {} has this paProtocolNumber and idempotenceToken; change the idempotenceToken to send again",
+                    existing.iun
+                ),
             )]));
         }
         let mut duplicates = Vec::new();
@@ -147,7 +144,9 @@ impl Send {
                     &mut tx,
                     Event::new(actor, "notify.send.notification.submitted", "notification", &iun)
                         .org(sender_id)
-                        .details(json!({"paProtocolNumber": req.pa_protocol_number, "recipients": req.recipients.len()})),
+                        .details(
+                            json!({"paProtocolNumber": req.pa_protocol_number, "recipients": req.recipients.len()}),
+                        ),
                 )
                 .await?;
             tx.commit().await.map_err(Error::from)?;
@@ -176,7 +175,9 @@ impl Send {
         for a in req.attachments() {
             let file = store::file(db, a.key).await?.filter(|f| f.sender_id == n.sender_id);
             let content = match file.as_ref().and_then(|f| f.content.as_ref().map(|c| (f, c))) {
-                Some((f, sealed)) if f.version_token.as_deref() == Some(a.version_token) => self.open_file(&f.key, sealed)?,
+                Some((f, sealed)) if f.version_token.as_deref() == Some(a.version_token) => {
+                    self.open_file(&f.key, sealed)?
+                }
                 _ => {
                     reasons.push(json!({"errorCode": "FILE_NOTFOUND", "detail": format!("{}: no upload with key {} and this versionToken", a.element, a.key)}));
                     continue;
@@ -186,7 +187,8 @@ impl Send {
             if digest != a.digests {
                 reasons.push(json!({"errorCode": "FILE_SHA_ERROR", "detail": format!("{}: the file's SHA-256 is {digest}, not {}", a.element, a.digests)}));
             } else if a.json && serde_json::from_slice::<Value>(&content).is_err() {
-                reasons.push(json!({"errorCode": "F24_METADATA_NOT_VALID", "detail": format!("{}: not JSON", a.element)}));
+                reasons
+                    .push(json!({"errorCode": "F24_METADATA_NOT_VALID", "detail": format!("{}: not JSON", a.element)}));
             } else if !a.json && template::pdf_page_count(&content).is_none() {
                 reasons.push(json!({"errorCode": "FILE_PDF_INVALID_ERROR", "detail": format!("{}: not a readable PDF", a.element)}));
             } else if a.element.starts_with("documents") {
@@ -211,7 +213,10 @@ impl Send {
             let mut tx = db.begin().await?;
             store::set_errors(&mut tx, iun, &json!(reasons)).await?;
             tx.commit().await?;
-            let plan = Plan { elements: vec![NewElement::new("REQUEST_REFUSED", iun, None, "", now, details)], ..Plan::default() };
+            let plan = Plan {
+                elements: vec![NewElement::new("REQUEST_REFUSED", iun, None, "", now, details)],
+                ..Plan::default()
+            };
             self.commit(&n, plan).await?;
             return Ok(());
         }
@@ -219,23 +224,34 @@ impl Send {
             .documents
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("{}: {}", d.title.clone().unwrap_or_else(|| format!("document {}", i + 1)), d.digests.sha256))
+            .map(|(i, d)| {
+                format!("{}: {}", d.title.clone().unwrap_or_else(|| format!("document {}", i + 1)), d.digests.sha256)
+            })
             .collect();
         let recipients: Vec<String> = req
             .recipients
             .iter()
             .map(|r| {
-                let domicile = r.digital_domicile.as_ref().map_or("not given by the sender".to_string(), |d| d.address.clone());
-                let physical = r.physical_address.as_ref().map_or("not given by the sender".to_string(), |a| a.lines(&r.denomination)[1..].join(", "));
-                format!("{}, tax code {}; digital domicile: {domicile}; physical address: {physical}", r.denomination, r.tax_id)
+                let domicile =
+                    r.digital_domicile.as_ref().map_or("not given by the sender".to_string(), |d| d.address.clone());
+                let physical = r
+                    .physical_address
+                    .as_ref()
+                    .map_or("not given by the sender".to_string(), |a| a.lines(&r.denomination)[1..].join(", "));
+                format!(
+                    "{}, tax code {}; digital domicile: {domicile}; physical address: {physical}",
+                    r.denomination, r.tax_id
+                )
             })
             .collect();
         let seal = self.seal().await?;
         let fact = legal_facts::sender_ack(iun, n.sent_at, &n.request, documents, recipients).seal(&seal, now)?;
         let mut plan = Plan::default();
-        plan.elements.push(
-            NewElement::new("REQUEST_ACCEPTED", iun, None, "", now, base).with_legal_fact((legal_facts::SENDER_ACK, fact.0, fact.1)),
-        );
+        plan.elements.push(NewElement::new("REQUEST_ACCEPTED", iun, None, "", now, base).with_legal_fact((
+            legal_facts::SENDER_ACK,
+            fact.0,
+            fact.1,
+        )));
         for i in 0..req.recipients.len() {
             plan.jobs.push(NewJob::new(RECIPIENT, format!("{iun}:{i}"), json!({"iun": iun, "rec": i})));
         }
@@ -313,7 +329,9 @@ impl Send {
             ));
         }
         match sources.iter().find_map(|(s, a)| a.as_ref().map(|a| (*s, a.clone()))) {
-            Some((source, address)) => self.digital_attempt(&mut plan, &n, &req, rec, source, &address, personalisation, now).await?,
+            Some((source, address)) => {
+                self.digital_attempt(&mut plan, &n, rec, source, &address, personalisation, now).await?
+            }
             None => self.paper(&mut plan, &n, &req, rec, now, false).await?,
         }
         self.commit(&n, plan).await?;
@@ -321,18 +339,23 @@ impl Send {
     }
 
     /// SEND's digital sources in order, with the address each gives (if any).
-    fn digital_sources(&self, req: &NewNotificationRequest, rec: i32, registered: &[(String, String)]) -> Vec<(&'static str, Option<String>)> {
+    pub(super) fn digital_sources(
+        &self,
+        req: &NewNotificationRequest,
+        rec: i32,
+        registered: &[(String, String)],
+    ) -> Vec<(&'static str, Option<String>)> {
         let platform = registered.iter().find(|(c, _)| c == "PEC").map(|(_, a)| a.clone());
-        let special = req.recipients.get(rec as usize).and_then(|r| r.digital_domicile.as_ref()).map(|d| d.address.clone());
+        let special =
+            req.recipients.get(rec as usize).and_then(|r| r.digital_domicile.as_ref()).map(|d| d.address.clone());
         vec![(DIGITAL_SOURCES[0], platform), (DIGITAL_SOURCES[1], special)]
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn digital_attempt(
+    pub(super) async fn digital_attempt(
         &self,
         plan: &mut Plan,
         n: &NotificationRow,
-        req: &NewNotificationRequest,
         rec: i32,
         source: &str,
         address: &str,
@@ -341,7 +364,6 @@ impl Send {
     ) -> Result<()> {
         let channels = self.channels().await?;
         let id = Uuid::now_v7();
-        let _ = req;
         plan.elements.push(NewElement::new(
             "SEND_DIGITAL_DOMICILE",
             &n.iun,
@@ -365,7 +387,15 @@ impl Send {
 
     /// The notice by post: registered letter (`simple` false) or simple registered letter after
     /// digital failure. Without a physical address the recipient is unreachable.
-    async fn paper(&self, plan: &mut Plan, n: &NotificationRow, req: &NewNotificationRequest, rec: i32, now: Timestamp, simple: bool) -> Result<()> {
+    pub(super) async fn paper(
+        &self,
+        plan: &mut Plan,
+        n: &NotificationRow,
+        req: &NewNotificationRequest,
+        rec: i32,
+        now: Timestamp,
+        simple: bool,
+    ) -> Result<()> {
         let r = &req.recipients[rec as usize];
         let Some(address) = &r.physical_address else {
             if simple {
@@ -420,7 +450,14 @@ impl Send {
     }
 
     /// The notice of receipt on paper, addressed to the recipient.
-    fn notice_letter(&self, n: &NotificationRow, req: &NewNotificationRequest, rec: i32, lines: &[String], now: Timestamp) -> Result<Vec<u8>> {
+    fn notice_letter(
+        &self,
+        n: &NotificationRow,
+        req: &NewNotificationRequest,
+        rec: i32,
+        lines: &[String],
+        now: Timestamp,
+    ) -> Result<Vec<u8>> {
         let r = &req.recipients[rec as usize];
         let mut p = address_personalisation(lines);
         for (k, v) in [
@@ -450,25 +487,51 @@ day you first open it online if that is earlier.";
         template::letter_pdf(&letter).map_err(|e| Error::internal(format!("notice letter: {e}")))
     }
 
-    async fn unreachable(&self, plan: &mut Plan, n: &NotificationRow, req: &NewNotificationRequest, rec: i32, now: Timestamp) -> Result<()> {
+    pub(super) async fn unreachable(
+        &self,
+        plan: &mut Plan,
+        n: &NotificationRow,
+        req: &NewNotificationRequest,
+        rec: i32,
+        now: Timestamp,
+    ) -> Result<()> {
         let days = self.config.analog_refinement_days;
         let fact = self.party(n, req, rec).unreachable(now, days).seal(&*self.seal().await?, now)?;
         plan.elements.push(NewElement::new("ANALOG_FAILURE_WORKFLOW", &n.iun, Some(rec), "", now, json!({})));
         plan.elements.push(
-            NewElement::new("COMPLETELY_UNREACHABLE", &n.iun, Some(rec), "", now, json!({"legalFactGenerationDate": now}))
-                .with_legal_fact((legal_facts::ANALOG_FAILURE_DELIVERY, fact.0, fact.1)),
+            NewElement::new(
+                "COMPLETELY_UNREACHABLE",
+                &n.iun,
+                Some(rec),
+                "",
+                now,
+                json!({"legalFactGenerationDate": now}),
+            )
+            .with_legal_fact((legal_facts::ANALOG_FAILURE_DELIVERY, fact.0, fact.1)),
         );
         self.schedule_refinement(plan, n, rec, now, days).await
     }
 
     pub(crate) fn party<'a>(&self, n: &'a NotificationRow, req: &NewNotificationRequest, rec: i32) -> Party<'a> {
         let r = &req.recipients[rec as usize];
-        Party { iun: &n.iun, sender: req.sender_denomination.clone(), name: r.denomination.clone(), tax_id: r.tax_id.clone() }
+        Party {
+            iun: &n.iun,
+            sender: req.sender_denomination.clone(),
+            name: r.denomination.clone(),
+            tax_id: r.tax_id.clone(),
+        }
     }
 
     /// SCHEDULE_REFINEMENT `days` after `base` (one more when `base` is after the local
     /// non-visibility hour), unless the recipient already viewed it.
-    async fn schedule_refinement(&self, plan: &mut Plan, n: &NotificationRow, rec: i32, base: Timestamp, days: i64) -> Result<()> {
+    pub(super) async fn schedule_refinement(
+        &self,
+        plan: &mut Plan,
+        n: &NotificationRow,
+        rec: i32,
+        base: Timestamp,
+        days: i64,
+    ) -> Result<()> {
         let r = store::recipients(self.kernel.db(), &n.iun).await?.into_iter().find(|r| r.rec_index == rec);
         if r.is_none_or(|r| r.viewed_at.is_some() || r.refined_at.is_some()) {
             return Ok(());
@@ -488,7 +551,8 @@ day you first open it online if that is earlier.";
     }
 
     pub fn refinement_date(&self, base: Timestamp, days: i64) -> Timestamp {
-        let offset = time::UtcOffset::from_whole_seconds(self.config.utc_offset_minutes * 60).unwrap_or(time::UtcOffset::UTC);
+        let offset =
+            time::UtcOffset::from_whole_seconds(self.config.utc_offset_minutes * 60).unwrap_or(time::UtcOffset::UTC);
         let local = base.inner().to_offset(offset);
         let late = (local.hour(), local.minute(), local.second()) > (self.config.non_visibility_hour, 0, 0);
         base.plus(time::Duration::days(days + i64::from(late)))
@@ -500,145 +564,9 @@ day you first open it online if that is earlier.";
         let run_at = Timestamp::now().plus(wait.max(time::Duration::ZERO));
         NewJob { run_at: Some(run_at), ..NewJob::new(REFINE, format!("at:{due}"), json!({})) }
     }
-
-    /// Read back the outcome of a message handed to the notify block and go on from it.
-    pub(crate) async fn feedback(&self, payload: &Value) -> Result<Feedback> {
-        let db = self.kernel.db();
-        let field = |k: &str| payload[k].as_str().unwrap_or_default().to_string();
-        let iun = field("iun");
-        let rec = payload["rec"].as_i64().unwrap_or(0) as i32;
-        let message: Uuid = serde_json::from_value(payload["message"].clone()).map_err(Error::internal)?;
-        let Some(n) = store::notification(db, &iun).await? else {
-            return Ok(Feedback::Done);
-        };
-        if n.cancel_requested {
-            return Ok(Feedback::Done);
-        }
-        let notify = self.notify()?;
-        let outcome = match super::notices::status(&notify, message).await? {
-            None => Err("the message is gone".to_string()),
-            Some((status, _, _)) if status == "delivered" => Ok(()),
-            Some((status, reason, _)) if crate::domain::kinds::is_final(&status) || status == "validation-failed" => {
-                Err(reason.unwrap_or(status))
-            }
-            Some(_) => {
-                let created = crate::store::notification(db, None, message).await?.map(|m| m.created_at);
-                let limit = time::Duration::hours(self.config.digital_no_response_hours);
-                if created.is_some_and(|c| c.plus(limit) < Timestamp::now()) {
-                    Err("no answer in time".to_string())
-                } else {
-                    let polls = payload["polls"].as_i64().unwrap_or(0) + 1;
-                    let mut next = payload.clone();
-                    next["polls"] = json!(polls);
-                    let wait = time::Duration::seconds(1i64 << polls.clamp(0, 8));
-                    let job = NewJob { run_at: Some(Timestamp::now().plus(wait)), ..feedback_job(next) };
-                    let mut tx = db.begin().await?;
-                    self.kernel.enqueue(&mut tx, job).await?;
-                    tx.commit().await?;
-                    return Ok(Feedback::Pending);
-                }
-            }
-        };
-        let req = parse(&n)?;
-        let now = self.now();
-        let mut plan = Plan::default();
-        if field("kind") == "digital" {
-            let (source, address) = (field("source"), field("address"));
-            let suffix = format!(".SOURCE_{source}.REPEAT_false.ATTEMPT_0");
-            let digital = json!({"type": "PEC", "address": address});
-            match outcome {
-                Ok(()) => {
-                    plan.elements.push(NewElement::new("SEND_DIGITAL_FEEDBACK", &iun, Some(rec), &suffix, now, json!({
-                        "digitalAddress": digital, "digitalAddressSource": source, "responseStatus": "OK",
-                        "notificationDate": now, "deliveryDetailCode": "C003",
-                    })));
-                    let fact = self.party(&n, &req, rec).digital_delivery(&address, &source, now).seal(&*self.seal().await?, now)?;
-                    plan.elements.push(
-                        NewElement::new("DIGITAL_SUCCESS_WORKFLOW", &iun, Some(rec), "", now, json!({"digitalAddress": digital}))
-                            .with_legal_fact((legal_facts::DIGITAL_DELIVERY, fact.0, fact.1)),
-                    );
-                    self.schedule_refinement(&mut plan, &n, rec, now, self.config.digital_refinement_days).await?;
-                }
-                Err(reason) => {
-                    plan.elements.push(NewElement::new("SEND_DIGITAL_FEEDBACK", &iun, Some(rec), &suffix, now, json!({
-                        "digitalAddress": digital, "digitalAddressSource": source, "responseStatus": "KO",
-                        "notificationDate": now, "deliveryDetailCode": "C004", "deliveryFailureCause": reason,
-                    })));
-                    let registered = store::addresses(db, &req.recipients[rec as usize].tax_id).await?;
-                    let sources = self.digital_sources(&req, rec, &registered);
-                    let position = DIGITAL_SOURCES.iter().position(|s| *s == source).unwrap_or(DIGITAL_SOURCES.len());
-                    let next = sources
-                        .iter()
-                        .skip(position + 1)
-                        .find_map(|(s, a)| a.as_ref().filter(|a| **a != address).map(|a| (*s, a.clone())));
-                    match next {
-                        Some((s, a)) => {
-                            let r = &req.recipients[rec as usize];
-                            let p = json!({
-                                "recipient": r.denomination, "sender": req.sender_denomination, "iun": iun, "subject": req.subject,
-                                "link": notify.public_base(), "days": self.config.digital_refinement_days.to_string(),
-                            });
-                            let p = p.as_object().cloned().unwrap_or_default();
-                            self.digital_attempt(&mut plan, &n, &req, rec, s, &a, p, now).await?;
-                        }
-                        None => self.digital_failure(&mut plan, &n, &req, rec, now).await?,
-                    }
-                }
-            }
-        } else {
-            let base = json!({
-                "physicalAddress": req.recipients[rec as usize].physical_address, "serviceLevel": payload["serviceLevel"],
-                "sentAttemptMade": 0, "notificationDate": now,
-            });
-            match outcome {
-                Ok(()) => {
-                    let mut details = base.clone();
-                    details["responseStatus"] = json!("OK");
-                    plan.elements.push(NewElement::new("SEND_ANALOG_FEEDBACK", &iun, Some(rec), ".ATTEMPT_0", now, details));
-                    let r = &req.recipients[rec as usize];
-                    let lines = r.physical_address.as_ref().map(|a| a.lines(&r.denomination)).unwrap_or_default();
-                    let product = field("product");
-                    let fact = self.party(&n, &req, rec).analog_delivery(&lines, &product, &field("letterSha256"), now).seal(&*self.seal().await?, now)?;
-                    plan.elements.push(
-                        NewElement::new("ANALOG_SUCCESS_WORKFLOW", &iun, Some(rec), "", now, json!({"physicalAddress": base["physicalAddress"]}))
-                            .with_legal_fact((legal_facts::ANALOG_DELIVERY, fact.0, fact.1)),
-                    );
-                    self.schedule_refinement(&mut plan, &n, rec, now, self.config.analog_refinement_days).await?;
-                }
-                Err(reason) => {
-                    let mut details = base;
-                    details["responseStatus"] = json!("KO");
-                    details["deliveryFailureCause"] = json!(reason);
-                    plan.elements.push(NewElement::new("SEND_ANALOG_FEEDBACK", &iun, Some(rec), ".ATTEMPT_0", now, details));
-                    self.unreachable(&mut plan, &n, &req, rec, now).await?;
-                }
-            }
-        }
-        self.commit(&n, plan).await?;
-        Ok(Feedback::Done)
-    }
-
-    async fn digital_failure(&self, plan: &mut Plan, n: &NotificationRow, req: &NewNotificationRequest, rec: i32, now: Timestamp) -> Result<()> {
-        let mut attempts: Vec<String> = store::timeline(self.kernel.db(), &n.iun)
-            .await?
-            .iter()
-            .filter(|e| e.rec_index == Some(rec) && e.category == "SEND_DIGITAL_FEEDBACK")
-            .map(|e| format!("{}: {}", e.details["digitalAddress"]["address"].as_str().unwrap_or(""), e.details["deliveryFailureCause"].as_str().unwrap_or("delivered")))
-            .collect();
-        if let Some(last) = plan.elements.iter().rev().find(|e| e.category == "SEND_DIGITAL_FEEDBACK") {
-            attempts.push(format!("{}: {}", last.details["digitalAddress"]["address"].as_str().unwrap_or(""), last.details["deliveryFailureCause"].as_str().unwrap_or("")));
-        }
-        let fact = self.party(n, req, rec).digital_failure(attempts, now).seal(&*self.seal().await?, now)?;
-        plan.elements.push(
-            NewElement::new("DIGITAL_FAILURE_WORKFLOW", &n.iun, Some(rec), "", now, json!({}))
-                .with_legal_fact((legal_facts::DIGITAL_DELIVERY, fact.0, fact.1)),
-        );
-        self.schedule_refinement(plan, n, rec, now, self.config.digital_failure_refinement_days).await?;
-        self.paper(plan, n, req, rec, now, true).await
-    }
 }
 
-fn feedback_job(payload: Value) -> NewJob {
+pub(super) fn feedback_job(payload: Value) -> NewJob {
     let key = format!("{}:{}", payload["message"].as_str().unwrap_or_default(), payload["polls"]);
     NewJob::new(FEEDBACK, key, payload)
 }

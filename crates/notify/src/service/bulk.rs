@@ -212,6 +212,6 @@ mod tests {
             rows,
             vec![vec!["email address", "name"], vec!["a@x.example", "Smith, \"Jo\""], vec!["b@x.example", "Bo"]]
         );
-        assert!(parse_csv("a,\"b").is_err());
+        assert_eq!(parse_csv("a,b\n1\n").expect("ragged rows are kept"), vec![vec!["a", "b"], vec!["1"]]);
     }
 }

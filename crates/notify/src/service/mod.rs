@@ -55,6 +55,8 @@ pub struct Notify {
     config: NotifyConfig,
     keys: Mutex<HashMap<Uuid, (Instant, Arc<ServiceKeys>)>>,
     templates: Mutex<HashMap<Uuid, (Instant, Arc<TemplateVersion>)>>,
+    /// When this process last recorded each key's use (the cached keys' `last_used_at` is stale).
+    key_use: Mutex<HashMap<Uuid, Instant>>,
     limits: limits::Limits,
     accepted: GroupCommit<NewNotification>,
     statuses: GroupCommit<StatusChange>,
@@ -80,6 +82,7 @@ impl Notify {
             config,
             keys: Mutex::default(),
             templates: Mutex::default(),
+            key_use: Mutex::default(),
             accepted,
             statuses,
             delivery,
@@ -110,6 +113,22 @@ impl Notify {
         let entry = Arc::new(ServiceKeys { service, keys });
         lock(&self.keys).insert(service_id, (Instant::now(), entry.clone()));
         Ok(entry)
+    }
+
+    /// Record a key's use at most once a minute from this process, whatever the cache says.
+    pub async fn record_key_use(
+        &self,
+        key_id: Uuid,
+        last_used_at: Option<publica_kernel::db::Timestamp>,
+    ) -> Result<()> {
+        {
+            let mut seen = lock(&self.key_use);
+            if seen.get(&key_id).is_some_and(|at| at.elapsed() < Duration::from_secs(60)) {
+                return Ok(());
+            }
+            seen.insert(key_id, Instant::now());
+        }
+        self.kernel.record_api_key_use(key_id, last_used_at).await
     }
 
     /// Forget cached keys of a service (after a key is created or revoked here).

@@ -427,7 +427,7 @@ async fn contents_are_purged_after_the_retention_period_and_counts_stay() {
         assert_eq!(status, 404, "{}: purged notifications are gone from the API", app.backend);
         let (count, recipient): (i64, Option<String>) = publica_kernel::on_db!(app.kernel.db(), pool => sqlx::query_as(
             "SELECT COUNT(*), MAX(recipient) FROM notify_notifications WHERE id = $1").bind(id).fetch_one(pool).await)
-            .expect("count");
+        .expect("count");
         assert_eq!((count, recipient), (1, None), "the row stays for counts, without personal data");
     }
 }

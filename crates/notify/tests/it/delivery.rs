@@ -105,7 +105,7 @@ async fn smtp_connections_are_pooled_and_reused() {
     }
     let messages = sink.wait_for(40, Duration::from_secs(10)).await.expect("received");
     assert!(messages.iter().all(|m| m.authenticated_as.as_deref() == Some("relay user")));
-    assert!(sink.connections() <= 4, "{} connections for 40 messages", sink.connections());
+    assert!(sink.connections() <= 2, "{} connections for 40 messages on a pool of 2", sink.connections());
 }
 
 #[tokio::test]
@@ -130,6 +130,7 @@ async fn smtp_failures_are_classified() {
     let messages = sink.wait_for(1, Duration::from_secs(5)).await.expect("received");
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].rcpt_to, vec!["fine@example.org".to_owned()]);
+    assert_eq!(sink.connections(), 1, "refusals are reset, not reconnected");
 }
 
 #[tokio::test]
@@ -144,6 +145,17 @@ async fn smtp_wrong_credentials_and_missing_starttls_are_technical() {
     assert!(matches!(unauthenticated.send(&email("p@example.org")).await, Err(DeliveryError::Technical(_))));
     let starttls = SmtpSender::new(&settings(format!("smtp+starttls://{}", sink.addr()))).expect("sender");
     assert!(matches!(starttls.send(&email("p@example.org")).await, Err(DeliveryError::Technical(_))));
+    assert_eq!(sink.received(), 0);
+}
+
+#[tokio::test]
+async fn smtp_implicit_tls_to_a_plain_relay_is_technical() {
+    let sink = SmtpSink::start().await.expect("sink");
+    let sender = SmtpSender::new(&settings(format!("smtps://{}", sink.addr()))).expect("sender");
+    match sender.send(&email("p@example.org")).await {
+        Err(DeliveryError::Technical(m)) => assert!(m.contains("TLS") && m.contains("certificate"), "{m}"),
+        other => panic!("smtps:// to a plain relay gave {other:?}"),
+    }
     assert_eq!(sink.received(), 0);
 }
 

@@ -13,7 +13,12 @@ fn the_notify_openapi_document_matches_its_snapshot() {
     }
     let snapshot = std::fs::read_to_string(&path).expect("snapshot exists (run once with UPDATE_SNAPSHOTS=1)");
     assert!(doc == snapshot, "the notify API changed; review, then run with UPDATE_SNAPSHOTS=1");
-    for path in ["/v2/notifications/email", "/v2/notifications/{notification_id}", "/v2/templates", "/v2/received-text-messages"] {
+    for path in [
+        "/v2/notifications/email",
+        "/v2/notifications/{notification_id}",
+        "/v2/templates",
+        "/v2/received-text-messages",
+    ] {
         assert!(doc.contains(&format!("\"{path}\"")), "{path} is documented");
     }
 }

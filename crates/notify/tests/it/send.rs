@@ -85,7 +85,7 @@ fn json_body(v: &Value) -> Option<Vec<u8>> {
     Some(v.to_string().into_bytes())
 }
 
-fn sender<'a>(demo: &'a Value) -> Vec<(&'static str, &'a str)> {
+fn sender(demo: &Value) -> Vec<(&'static str, &str)> {
     vec![("x-api-key", demo["sender_api_key"].as_str().expect("key")), ("content-type", "application/json")]
 }
 
@@ -94,7 +94,8 @@ fn person<'a>(demo: &'a Value, tax_id: &'a str) -> Vec<(&'static str, &'a str)> 
 }
 
 fn pdf(text: &str) -> Vec<u8> {
-    let p = json!({"address_line_1": "Ufficio tributi", "address_line_2": "Via Roma 1", "address_line_3": "00100 Roma"});
+    let p =
+        json!({"address_line_1": "Ufficio tributi", "address_line_2": "Via Roma 1", "address_line_3": "00100 Roma"});
     let letter = Letter {
         subject: "Avviso di accertamento",
         content: text,
@@ -168,7 +169,13 @@ async fn wait(app: &TestApp, path: &str, headers: &[(&str, &str)], done: impl Fn
         if got.status == 200 && done(&got.body) {
             return got.body;
         }
-        assert!(std::time::Instant::now() < deadline, "{}: {path} never got there: {} {}", app.backend, got.status, got.body);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}: {path} never got there: {} {}",
+            app.backend,
+            got.status,
+            got.body
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -179,7 +186,12 @@ async fn wait_status(app: &TestApp, demo: &Value, iun: &str, status: &str) -> Va
 }
 
 fn categories(detail: &Value) -> Vec<String> {
-    detail["timeline"].as_array().expect("timeline").iter().map(|e| e["category"].as_str().unwrap_or("").to_string()).collect()
+    detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["category"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 fn element<'a>(detail: &'a Value, category: &str) -> &'a Value {
@@ -223,23 +235,28 @@ async fn legal_fact_pdf(app: &TestApp, headers: &[(&str, &str)], iun: &str, key:
 fn check_signature(pdf: &[u8]) {
     use cms::content_info::ContentInfo;
     use cms::signed_data::SignedData;
-    use x509_cert::der::{Decode, Encode};
+    use x509_cert::der::Encode;
     let text = String::from_utf8_lossy(pdf);
     let at = text.rfind("/ByteRange [").expect("a signature") + "/ByteRange [".len();
     let end = at + text[at..].find(']').expect("range end");
     let r: Vec<usize> = text[at..end].split_whitespace().map(|n| n.parse().expect("number")).collect();
     assert_eq!((r[0], r[2] + r[3]), (0, pdf.len()), "the range covers the whole file");
     let hex = &pdf[r[1] + 1..r[2] - 1];
-    let der: Vec<u8> = hex.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).expect("hex"), 16).expect("hex")).collect();
-    let len = x509_cert::der::Header::from_der(&der[..4]).map(|_| ()).ok();
-    let _ = len;
+    let der: Vec<u8> =
+        hex.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).expect("hex"), 16).expect("hex")).collect();
     let mut reader = x509_cert::der::SliceReader::new(&der).expect("reader");
     let info = <ContentInfo as x509_cert::der::Decode>::decode(&mut reader).expect("CMS");
     let data: SignedData = info.content.decode_as().expect("SignedData");
     let signer = data.signer_infos.0.iter().next().expect("signer");
     let attrs = signer.signed_attrs.as_ref().expect("signed attributes");
     let digest_attr = attrs.iter().find(|a| a.oid.to_string() == "1.2.840.113549.1.9.4").expect("messageDigest");
-    let declared = digest_attr.values.iter().next().expect("value").decode_as::<x509_cert::der::asn1::OctetString>().expect("octets");
+    let declared = digest_attr
+        .values
+        .iter()
+        .next()
+        .expect("value")
+        .decode_as::<x509_cert::der::asn1::OctetString>()
+        .expect("octets");
     let mut signed = pdf[..r[1]].to_vec();
     signed.extend_from_slice(&pdf[r[2]..]);
     assert_eq!(declared.as_bytes(), publica_kernel::crypto::sha256(&signed));
@@ -281,20 +298,38 @@ async fn a_digital_domicile_gets_it_and_seven_days_later_it_is_refined() {
 
         let detail = wait_status(&app, &demo, &iun, "DELIVERED").await;
         let cats = categories(&detail);
-        for c in ["REQUEST_ACCEPTED", "SEND_COURTESY_MESSAGE", "GET_ADDRESS", "SEND_DIGITAL_DOMICILE", "SEND_DIGITAL_FEEDBACK", "DIGITAL_SUCCESS_WORKFLOW", "SCHEDULE_REFINEMENT"] {
+        for c in [
+            "REQUEST_ACCEPTED",
+            "SEND_COURTESY_MESSAGE",
+            "GET_ADDRESS",
+            "SEND_DIGITAL_DOMICILE",
+            "SEND_DIGITAL_FEEDBACK",
+            "DIGITAL_SUCCESS_WORKFLOW",
+            "SCHEDULE_REFINEMENT",
+        ] {
             assert!(cats.contains(&c.to_string()), "{}: {c} missing from {cats:?}", app.backend);
         }
         assert_eq!(element(&detail, "SEND_DIGITAL_DOMICILE")["details"]["digitalAddressSource"], "PLATFORM");
-        let history: Vec<&str> = detail["notificationStatusHistory"].as_array().expect("history").iter().map(|h| h["status"].as_str().unwrap_or("")).collect();
+        let history: Vec<&str> = detail["notificationStatusHistory"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|h| h["status"].as_str().unwrap_or(""))
+            .collect();
         assert_eq!(history, vec!["ACCEPTED", "DELIVERING", "DELIVERED"]);
 
         // The notice reached the domicile and the courtesy address over SMTP.
         let domicile = demo["recipient_with_domicile"]["digitalDomicile"].as_str().expect("domicile");
         let courtesy = demo["recipient_with_domicile"]["courtesyEmail"].as_str().expect("courtesy");
         let messages = sink.messages();
-        let legal = messages.iter().find(|m| m.rcpt_to == vec![domicile.to_string()] && m.text().contains(&iun)).expect("the notice reached the domicile");
+        let legal = messages
+            .iter()
+            .find(|m| m.rcpt_to == vec![domicile.to_string()] && m.text().contains(&iun))
+            .expect("the notice reached the domicile");
         assert!(legal.header("Subject").expect("subject").contains(&iun));
-        assert!(messages.iter().any(|m| m.rcpt_to == vec![courtesy.to_string()] && m.text().contains("no legal value")));
+        assert!(
+            messages.iter().any(|m| m.rcpt_to == vec![courtesy.to_string()] && m.text().contains("no legal value"))
+        );
 
         // Refinement: due 7 days after delivery (8 when delivered after 21:00), not before.
         let delivered = ts(&element(&detail, "DIGITAL_SUCCESS_WORKFLOW")["timestamp"]);
@@ -311,15 +346,32 @@ async fn a_digital_domicile_gets_it_and_seven_days_later_it_is_refined() {
 
         // Legal facts: the sender's acknowledgement and the digital delivery, sealed, audited.
         let facts = call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &sender(&demo), None).await;
-        let listed: Vec<(String, String)> = facts.body.as_array().expect("facts").iter()
-            .map(|f| (f["legalFactsId"]["category"].as_str().unwrap_or("").into(), f["legalFactsId"]["key"].as_str().unwrap_or("").into()))
+        let listed: Vec<(String, String)> = facts
+            .body
+            .as_array()
+            .expect("facts")
+            .iter()
+            .map(|f| {
+                (
+                    f["legalFactsId"]["category"].as_str().unwrap_or("").into(),
+                    f["legalFactsId"]["key"].as_str().unwrap_or("").into(),
+                )
+            })
             .collect();
-        assert_eq!(listed.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), vec!["SENDER_ACK", "DIGITAL_DELIVERY"], "{}", facts.body);
+        assert_eq!(
+            listed.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            vec!["SENDER_ACK", "DIGITAL_DELIVERY"],
+            "{}",
+            facts.body
+        );
         let audit = publica_kernel::audit::list(app.kernel.db(), None, None, 1000).await.expect("audit");
         for (category, key) in &listed {
             let (meta, bytes) = legal_fact_pdf(&app, &sender(&demo), &iun, key).await;
             assert!(bytes.starts_with(b"%PDF-"));
-            let entry = audit.iter().find(|e| e.action == "notify.send.legal_fact.created" && &e.object_id == key).expect("audited");
+            let entry = audit
+                .iter()
+                .find(|e| e.action == "notify.send.legal_fact.created" && &e.object_id == key)
+                .expect("audited");
             let details: Value = serde_json::from_str(&entry.details).expect("details");
             assert_eq!(details["sha256"], sha(&bytes), "{category}: the audit log holds the hash of the served PDF");
             assert_eq!(meta["sha256"], sha(&bytes));
@@ -350,7 +402,13 @@ async fn without_a_domicile_a_letter_goes_to_the_printer_and_ten_days_later_it_i
         let iun = status["iun"].as_str().expect("accepted").to_string();
         let detail = wait_status(&app, &demo, &iun, "DELIVERED").await;
         let cats = categories(&detail);
-        for c in ["GET_ADDRESS", "SEND_ANALOG_DOMICILE", "SEND_ANALOG_FEEDBACK", "ANALOG_SUCCESS_WORKFLOW", "SCHEDULE_REFINEMENT"] {
+        for c in [
+            "GET_ADDRESS",
+            "SEND_ANALOG_DOMICILE",
+            "SEND_ANALOG_FEEDBACK",
+            "ANALOG_SUCCESS_WORKFLOW",
+            "SCHEDULE_REFINEMENT",
+        ] {
             assert!(cats.contains(&c.to_string()), "{c} missing from {cats:?}");
         }
         assert!(!cats.contains(&"SEND_DIGITAL_DOMICILE".to_string()));
@@ -377,7 +435,13 @@ async fn without_a_domicile_a_letter_goes_to_the_printer_and_ten_days_later_it_i
         sweep(&app).await;
         wait_status(&app, &demo, &iun, "EFFECTIVE_DATE").await;
         let facts = call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &sender(&demo), None).await;
-        let kinds: Vec<&str> = facts.body.as_array().expect("facts").iter().map(|f| f["legalFactsId"]["category"].as_str().unwrap_or("")).collect();
+        let kinds: Vec<&str> = facts
+            .body
+            .as_array()
+            .expect("facts")
+            .iter()
+            .map(|f| f["legalFactsId"]["category"].as_str().unwrap_or(""))
+            .collect();
         assert_eq!(kinds, vec!["SENDER_ACK", "ANALOG_DELIVERY"]);
     }
 }
@@ -391,21 +455,42 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
         let doc = upload(&app, &demo, &pdf("Please pay.")).await;
         let tax_id = demo["recipient_with_domicile"]["taxId"].as_str().expect("tax id").to_string();
         let recipient = json!({"recipientType": "PF", "taxId": tax_id, "denomination": "Mario Rossi"});
-        let iun = submit(&app, &demo, &request(&demo, "2025/V-1", recipient, doc)).await["iun"].as_str().expect("iun").to_string();
+        let iun = submit(&app, &demo, &request(&demo, "2025/V-1", recipient, doc)).await["iun"]
+            .as_str()
+            .expect("iun")
+            .to_string();
         let detail = wait_status(&app, &demo, &iun, "DELIVERED").await;
         let due = ts(&element(&detail, "SCHEDULE_REFINEMENT")["details"]["schedulingDate"]);
 
         // A sender key cannot act for a person; the platform's can.
         let mut wrong = person(&demo, &tax_id);
         wrong[0].1 = demo["sender_api_key"].as_str().expect("key");
-        assert_eq!(call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &wrong, None).await.status, 403);
-        let list = call(&app, "GET", "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z", &person(&demo, &tax_id), None).await;
+        assert_eq!(
+            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &wrong, None).await.status,
+            403
+        );
+        let list = call(
+            &app,
+            "GET",
+            "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z",
+            &person(&demo, &tax_id),
+            None,
+        )
+        .await;
         assert_eq!(list.status, 200, "{}", list.body);
         assert_eq!(list.body["resultsPage"][0]["iun"], iun.as_str());
-        let someone_else = call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, "VRDLGU75C41F205X"), None).await;
+        let someone_else = call(
+            &app,
+            "GET",
+            &format!("/delivery/notifications/received/{iun}"),
+            &person(&demo, "VRDLGU75C41F205X"),
+            None,
+        )
+        .await;
         assert_eq!(someone_else.status, 404);
 
-        let seen = call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
+        let seen =
+            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
         assert_eq!(seen.status, 200, "{}", seen.body);
         assert_eq!(seen.body["recipients"].as_array().expect("recipients").len(), 1);
         let viewed = wait_status(&app, &demo, &iun, "VIEWED").await;
@@ -419,9 +504,18 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
         assert_eq!(cats.iter().filter(|c| *c == "NOTIFICATION_VIEWED").count(), 1);
         assert!(!cats.contains(&"REFINEMENT".to_string()), "already refined by viewing: {cats:?}");
         assert_eq!(after.body["notificationStatus"], "VIEWED");
-        let facts = call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, &tax_id), None).await;
-        let access = facts.body.as_array().expect("facts").iter().find(|f| f["legalFactsId"]["category"] == "RECIPIENT_ACCESS").expect("access fact");
-        let (_, bytes) = legal_fact_pdf(&app, &person(&demo, &tax_id), &iun, access["legalFactsId"]["key"].as_str().expect("key")).await;
+        let facts =
+            call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, &tax_id), None).await;
+        let access = facts
+            .body
+            .as_array()
+            .expect("facts")
+            .iter()
+            .find(|f| f["legalFactsId"]["category"] == "RECIPIENT_ACCESS")
+            .expect("access fact");
+        let (_, bytes) =
+            legal_fact_pdf(&app, &person(&demo, &tax_id), &iun, access["legalFactsId"]["key"].as_str().expect("key"))
+                .await;
         check_signature(&bytes);
     }
 }
@@ -436,12 +530,22 @@ async fn checksums_are_enforced_at_upload_and_at_validation() {
         let pre = call(&app, "POST", "/delivery/attachments/preload", &sender(&demo), json_body(&body)).await;
         let slot = &pre.body[0];
         let wrong = sha(b"something else");
-        let headers = [("content-type", "application/pdf"), ("x-amz-meta-secret", slot["secret"].as_str().expect("secret")), ("x-amz-checksum-sha256", wrong.as_str())];
+        let headers = [
+            ("content-type", "application/pdf"),
+            ("x-amz-meta-secret", slot["secret"].as_str().expect("secret")),
+            ("x-amz-checksum-sha256", wrong.as_str()),
+        ];
         let put = call(&app, "PUT", &path_of(slot["url"].as_str().expect("url")), &headers, Some(bytes.clone())).await;
         assert_eq!(put.status, 400, "{}", put.body);
         assert_eq!(put.body["errors"][0]["code"], "FILE_SHA_ERROR");
-        let bad_secret = [("content-type", "application/pdf"), ("x-amz-meta-secret", "nope"), ("x-amz-checksum-sha256", "x")];
-        assert_eq!(call(&app, "PUT", &path_of(slot["url"].as_str().expect("url")), &bad_secret, Some(bytes.clone())).await.status, 403);
+        let bad_secret =
+            [("content-type", "application/pdf"), ("x-amz-meta-secret", "nope"), ("x-amz-checksum-sha256", "x")];
+        assert_eq!(
+            call(&app, "PUT", &path_of(slot["url"].as_str().expect("url")), &bad_secret, Some(bytes.clone()))
+                .await
+                .status,
+            403
+        );
 
         // The request declares another digest than the uploaded file's: refused after validation.
         let mut doc = upload(&app, &demo, &bytes).await;
@@ -459,9 +563,19 @@ async fn checksums_are_enforced_at_upload_and_at_validation() {
         assert_eq!(refused.status, 400);
         assert_eq!(refused.headers["content-type"], "application/problem+json");
         assert!(refused.body["traceId"].is_string() && refused.body["title"].is_string());
-        let elements: Vec<&str> = refused.body["errors"].as_array().expect("errors").iter().map(|e| e["element"].as_str().unwrap_or("")).collect();
-        assert!(elements.contains(&"body.senderTaxId") && elements.contains(&"body.documents[0].digests.sha256"), "{elements:?}");
-        let no_key = call(&app, "POST", "/delivery/v2.6/requests", &[("content-type", "application/json")], json_body(&invalid)).await;
+        let elements: Vec<&str> = refused.body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["element"].as_str().unwrap_or(""))
+            .collect();
+        assert!(
+            elements.contains(&"body.senderTaxId") && elements.contains(&"body.documents[0].digests.sha256"),
+            "{elements:?}"
+        );
+        let no_key =
+            call(&app, "POST", "/delivery/v2.6/requests", &[("content-type", "application/json")], json_body(&invalid))
+                .await;
         assert_eq!(no_key.status, 403);
     }
 }
@@ -471,20 +585,42 @@ async fn streams_page_in_order_and_resume_from_the_last_event_id() {
     let sink = SmtpSink::start().await.expect("sink");
     for (app, demo) in apps(&sink, 3).await {
         let _worker = app.worker();
-        let stream = call(&app, "POST", "/delivery-progresses/v2.9/streams", &sender(&demo),
-            json_body(&json!({"title": "all", "eventType": "TIMELINE", "groups": []}))).await;
+        let stream = call(
+            &app,
+            "POST",
+            "/delivery-progresses/v2.9/streams",
+            &sender(&demo),
+            json_body(&json!({"title": "all", "eventType": "TIMELINE", "groups": []})),
+        )
+        .await;
         assert_eq!(stream.status, 200, "{}", stream.body);
         let id = stream.body["streamId"].as_str().expect("id").to_string();
-        let statuses = call(&app, "POST", "/delivery-progresses/v2.9/streams", &sender(&demo),
-            json_body(&json!({"title": "statuses", "eventType": "STATUS", "groups": [], "filterValues": ["DELIVERED"]}))).await;
+        let statuses = call(
+            &app,
+            "POST",
+            "/delivery-progresses/v2.9/streams",
+            &sender(&demo),
+            json_body(
+                &json!({"title": "statuses", "eventType": "STATUS", "groups": [], "filterValues": ["DELIVERED"]}),
+            ),
+        )
+        .await;
         let status_id = statuses.body["streamId"].as_str().expect("id").to_string();
 
         let doc = upload(&app, &demo, &pdf("Streamed.")).await;
         let tax_id = demo["recipient_with_domicile"]["taxId"].as_str().expect("tax id");
         let recipient = json!({"recipientType": "PF", "taxId": tax_id, "denomination": "Mario Rossi"});
-        let iun = submit(&app, &demo, &request(&demo, "2025/E-1", recipient, doc)).await["iun"].as_str().expect("iun").to_string();
+        let iun = submit(&app, &demo, &request(&demo, "2025/E-1", recipient, doc)).await["iun"]
+            .as_str()
+            .expect("iun")
+            .to_string();
         let detail = wait_status(&app, &demo, &iun, "DELIVERED").await;
-        let expected: Vec<String> = detail["timeline"].as_array().expect("timeline").iter().map(|e| e["elementId"].as_str().unwrap_or("").to_string()).collect();
+        let expected: Vec<String> = detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .map(|e| e["elementId"].as_str().unwrap_or("").to_string())
+            .collect();
 
         let path = format!("/delivery-progresses/v2.9/streams/{id}/events");
         let first = call(&app, "GET", &path, &sender(&demo), None).await;
@@ -496,7 +632,10 @@ async fn streams_page_in_order_and_resume_from_the_last_event_id() {
         let mut seen: Vec<Value> = Vec::new();
         let mut last: Option<String> = None;
         loop {
-            let url = match &last { Some(l) => format!("{path}?lastEventId={l}"), None => path.clone() };
+            let url = match &last {
+                Some(l) => format!("{path}?lastEventId={l}"),
+                None => path.clone(),
+            };
             let page = call(&app, "GET", &url, &sender(&demo), None).await;
             let events = page.body.as_array().expect("page").clone();
             let retry = page.headers["retry-after"].to_str().expect("header").to_string();
@@ -512,19 +651,34 @@ async fn streams_page_in_order_and_resume_from_the_last_event_id() {
         let ids: Vec<&str> = seen.iter().map(|e| e["eventId"].as_str().unwrap_or("")).collect();
         assert!(ids.iter().all(|i| i.len() == 38 && i.starts_with('0')));
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "event ids increase: {ids:?}");
-        let elements: Vec<String> = seen.iter().map(|e| e["element"]["elementId"].as_str().unwrap_or("").to_string()).collect();
+        let elements: Vec<String> =
+            seen.iter().map(|e| e["element"]["elementId"].as_str().unwrap_or("").to_string()).collect();
         assert_eq!(elements, expected, "every element once, in order");
         assert!(seen.iter().all(|e| e["iun"] == iun.as_str()));
         // Acknowledged events are gone.
-        let after = call(&app, "GET", &format!("{path}?lastEventId={}", last.expect("last")), &sender(&demo), None).await;
+        let after =
+            call(&app, "GET", &format!("{path}?lastEventId={}", last.expect("last")), &sender(&demo), None).await;
         assert_eq!(after.body, json!([]));
 
-        let status_events = call(&app, "GET", &format!("/delivery-progresses/v2.9/streams/{status_id}/events"), &sender(&demo), None).await;
-        let changes: Vec<&str> = status_events.body.as_array().expect("page").iter().map(|e| e["newStatus"].as_str().unwrap_or("")).collect();
+        let status_events =
+            call(&app, "GET", &format!("/delivery-progresses/v2.9/streams/{status_id}/events"), &sender(&demo), None)
+                .await;
+        let changes: Vec<&str> = status_events
+            .body
+            .as_array()
+            .expect("page")
+            .iter()
+            .map(|e| e["newStatus"].as_str().unwrap_or(""))
+            .collect();
         assert_eq!(changes, vec!["DELIVERED"]);
         let listed = call(&app, "GET", "/delivery-progresses/v2.9/streams", &sender(&demo), None).await;
         assert_eq!(listed.body.as_array().expect("streams").len(), 2);
-        assert_eq!(call(&app, "DELETE", &format!("/delivery-progresses/v2.9/streams/{status_id}"), &sender(&demo), None).await.status, 204);
+        assert_eq!(
+            call(&app, "DELETE", &format!("/delivery-progresses/v2.9/streams/{status_id}"), &sender(&demo), None)
+                .await
+                .status,
+            204
+        );
     }
 }
 
@@ -535,24 +689,46 @@ async fn a_cancelled_notification_stops_and_gets_its_legal_fact() {
         let _worker = app.worker();
         let doc = upload(&app, &demo, &pdf("Cancelled.")).await;
         let recipient = json!({"recipientType": "PF", "taxId": "VRDLGU75C41F205X", "denomination": "Luigia Verdi"});
-        let iun = submit(&app, &demo, &request(&demo, "2025/C-1", recipient, doc.clone())).await["iun"].as_str().expect("iun").to_string();
+        let iun = submit(&app, &demo, &request(&demo, "2025/C-1", recipient, doc.clone())).await["iun"]
+            .as_str()
+            .expect("iun")
+            .to_string();
         // No address at all: unreachable, with the deposit legal fact.
         let detail = wait_status(&app, &demo, &iun, "UNREACHABLE").await;
-        assert_eq!(element(&detail, "COMPLETELY_UNREACHABLE")["legalFactsIds"][0]["category"], "ANALOG_FAILURE_DELIVERY");
-        let dup = call(&app, "POST", "/delivery/v2.6/requests", &sender(&demo), json_body(&request(&demo, "2025/C-1", json!({"recipientType": "PF", "taxId": "VRDLGU75C41F205X", "denomination": "L"}), doc))).await;
+        assert_eq!(
+            element(&detail, "COMPLETELY_UNREACHABLE")["legalFactsIds"][0]["category"],
+            "ANALOG_FAILURE_DELIVERY"
+        );
+        let dup = call(
+            &app,
+            "POST",
+            "/delivery/v2.6/requests",
+            &sender(&demo),
+            json_body(&request(
+                &demo,
+                "2025/C-1",
+                json!({"recipientType": "PF", "taxId": "VRDLGU75C41F205X", "denomination": "L"}),
+                doc,
+            )),
+        )
+        .await;
         assert_eq!(dup.status, 409, "{}", dup.body);
 
-        let cancel = call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
+        let cancel =
+            call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
         assert_eq!(cancel.status, 202);
         assert_eq!(cancel.body["details"][0]["code"], "NOTIFICATION_CANCELLATION_ACCEPTED");
         let cancelled = wait_status(&app, &demo, &iun, "CANCELLED").await;
         let el = element(&cancelled, "NOTIFICATION_CANCELLED");
         assert_eq!(el["details"]["notRefinedRecipientIndexes"], json!([0]));
         assert_eq!(el["legalFactsIds"][0]["category"], "NOTIFICATION_CANCELLED");
-        let again = call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
+        let again =
+            call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
         assert_eq!(again.body["details"][0]["code"], "NOTIFICATION_ALREADY_CANCELLED");
         // The recipient still sees it but cannot download anything.
-        let facts = call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, "VRDLGU75C41F205X"), None).await;
+        let facts =
+            call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, "VRDLGU75C41F205X"), None)
+                .await;
         assert_eq!(facts.status, 404);
     }
 }

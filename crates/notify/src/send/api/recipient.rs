@@ -27,13 +27,25 @@ pub struct ListQuery {
 }
 
 fn instant(field: &str, value: Option<&str>) -> ApiResult<Timestamp> {
-    let text = value.ok_or_else(|| Problem::new(StatusCode::BAD_REQUEST, model::REQUIRED, Some(field), format!("{field} is required")))?;
-    Timestamp::parse(text)
-        .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, model::PATTERN, Some(field), format!("{field} must be a date-time, e.g. 2025-01-01T00:00:00Z")))
+    let text = value.ok_or_else(|| {
+        Problem::new(StatusCode::BAD_REQUEST, model::REQUIRED, Some(field), format!("{field} is required"))
+    })?;
+    Timestamp::parse(text).map_err(|_| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            model::PATTERN,
+            Some(field),
+            format!("{field} must be a date-time, e.g. 2025-01-01T00:00:00Z"),
+        )
+    })
 }
 
 /// `GET /delivery/notifications/received`.
-pub async fn list(AxumState(send): AxumState<State>, person: Person, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    AxumState(send): AxumState<State>,
+    person: Person,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let query = Received {
         tax_id: person.tax_id,
         start: instant("startDate", q.start_date.as_deref())?,
@@ -49,7 +61,11 @@ pub async fn list(AxumState(send): AxumState<State>, person: Person, Query(q): Q
 }
 
 /// `GET /delivery/notifications/received/{iun}` (and its v2.8 path).
-pub async fn detail(AxumState(send): AxumState<State>, person: Person, Path(iun): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn detail(
+    AxumState(send): AxumState<State>,
+    person: Person,
+    Path(iun): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(send.received_notification(&person.tax_id, &iun).await?))
 }
 
@@ -69,7 +85,9 @@ pub async fn addresses(AxumState(send): AxumState<State>, person: Person) -> Api
     let pick = |legal: bool| -> Vec<Value> {
         all.iter()
             .filter(|(c, _)| (c == "PEC") == legal)
-            .map(|(c, a)| json!({"addressType": if legal { "LEGAL" } else { "COURTESY" }, "channelType": c, "value": a}))
+            .map(
+                |(c, a)| json!({"addressType": if legal { "LEGAL" } else { "COURTESY" }, "channelType": c, "value": a}),
+            )
             .collect()
     };
     Ok(Json(json!({"legal": pick(true), "courtesy": pick(false)})))

@@ -31,22 +31,44 @@ pub async fn preload(
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     let Some(items) = body.as_array() else {
-        return Err(Problem::bad_request(vec![ProblemError::new(model::INVALID, "body", "send an array of files to preload")]));
+        return Err(Problem::bad_request(vec![ProblemError::new(
+            model::INVALID,
+            "body",
+            "send an array of files to preload",
+        )]));
     };
     if items.is_empty() || items.len() > 15 {
-        return Err(Problem::bad_request(vec![ProblemError::new(model::INVALID, "body", "preload 1 to 15 files at a time")]));
+        return Err(Problem::bad_request(vec![ProblemError::new(
+            model::INVALID,
+            "body",
+            "preload 1 to 15 files at a time",
+        )]));
     }
     let mut errors = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let idx = item["preloadIdx"].as_str();
-        if idx.is_some_and(|s| s.is_empty() || s.len() > 512 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))) {
-            errors.push(ProblemError::new(model::PATTERN, format!("body[{i}].preloadIdx"), "letters, digits, '.', '_' or '-'"));
+        if idx.is_some_and(|s| {
+            s.is_empty() || s.len() > 512 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        }) {
+            errors.push(ProblemError::new(
+                model::PATTERN,
+                format!("body[{i}].preloadIdx"),
+                "letters, digits, '.', '_' or '-'",
+            ));
         }
         if !item["contentType"].as_str().is_some_and(|c| c == "application/pdf" || c == "application/json") {
-            errors.push(ProblemError::new(model::PATTERN, format!("body[{i}].contentType"), "application/pdf or application/json"));
+            errors.push(ProblemError::new(
+                model::PATTERN,
+                format!("body[{i}].contentType"),
+                "application/pdf or application/json",
+            ));
         }
         if !item["sha256"].as_str().is_some_and(model::sha256_b64) {
-            errors.push(ProblemError::new(model::PATTERN, format!("body[{i}].sha256"), "the base64 SHA-256 of the file"));
+            errors.push(ProblemError::new(
+                model::PATTERN,
+                format!("body[{i}].sha256"),
+                "the base64 SHA-256 of the file",
+            ));
         }
     }
     if !errors.is_empty() {
@@ -122,7 +144,12 @@ pub async fn upload(
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if content_type != file.content_type {
-        return Err(Problem::new(StatusCode::BAD_REQUEST, model::INVALID, Some("content-type"), format!("the preload announced {}", file.content_type)));
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            model::INVALID,
+            Some("content-type"),
+            format!("the preload announced {}", file.content_type),
+        ));
     }
     let (data, trailers) = read_body(body, send.config().max_document_bytes).await?;
     let declared = headers
@@ -136,7 +163,10 @@ pub async fn upload(
             StatusCode::BAD_REQUEST,
             "FILE_SHA_ERROR",
             Some("x-amz-checksum-sha256"),
-            format!("the file's SHA-256 is {actual}; the preload announced {} and the checksum says {declared:?}", file.sha256),
+            format!(
+                "the file's SHA-256 is {actual}; the preload announced {} and the checksum says {declared:?}",
+                file.sha256
+            ),
         ));
     }
     let version = uuid::Uuid::now_v7().simple().to_string();
@@ -158,7 +188,9 @@ pub async fn submit(AxumState(send): AxumState<State>, sender: Sender, body: axu
             Ok((StatusCode::ACCEPTED, Json(out)).into_response())
         }
         Err(SubmitError::Invalid(errors)) => Err(Problem::bad_request(errors)),
-        Err(SubmitError::Duplicate(errors)) => Err(Problem { status: StatusCode::CONFLICT, ..Problem::bad_request(errors) }),
+        Err(SubmitError::Duplicate(errors)) => {
+            Err(Problem { status: StatusCode::CONFLICT, ..Problem::bad_request(errors) })
+        }
         Err(SubmitError::Other(e)) => Err(e.into()),
     }
 }
@@ -172,19 +204,32 @@ pub struct StatusQuery {
 }
 
 /// `GET /delivery/v2.6/requests`: WAITING, ACCEPTED (with the IUN) or REFUSED (with errors).
-pub async fn request_status(AxumState(send): AxumState<State>, sender: Sender, Query(q): Query<StatusQuery>) -> ApiResult<Json<Value>> {
+pub async fn request_status(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Query(q): Query<StatusQuery>,
+) -> ApiResult<Json<Value>> {
     let key = match (&q.notification_request_id, &q.pa_protocol_number) {
         (Some(id), _) => RequestKey::RequestId(id),
         (None, Some(protocol)) => RequestKey::Protocol(protocol, q.idempotence_token.as_deref().unwrap_or_default()),
         (None, None) => {
-            return Err(Problem::new(StatusCode::BAD_REQUEST, model::REQUIRED, Some("notificationRequestId"), "give notificationRequestId, or paProtocolNumber and idempotenceToken"));
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                model::REQUIRED,
+                Some("notificationRequestId"),
+                "give notificationRequestId, or paProtocolNumber and idempotenceToken",
+            ));
         }
     };
     Ok(Json(send.request_status(sender.org_id, key).await?))
 }
 
 /// `GET /delivery/v2.8/notifications/sent/{iun}`.
-pub async fn sent(AxumState(send): AxumState<State>, sender: Sender, Path(iun): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn sent(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Path(iun): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(send.sent_notification(sender.org_id, &iun).await?))
 }
 
@@ -209,7 +254,11 @@ pub async fn cancel(AxumState(send): AxumState<State>, sender: Sender, Path(iun)
 }
 
 /// `GET /delivery-push/{iun}/legal-facts`.
-pub async fn legal_facts(AxumState(send): AxumState<State>, reader: Reader, Path(iun): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn legal_facts(
+    AxumState(send): AxumState<State>,
+    reader: Reader,
+    Path(iun): Path<String>,
+) -> ApiResult<Json<Value>> {
     let (sender, person) = reader.ids();
     Ok(Json(send.legal_facts(sender, person, &iun).await?))
 }
@@ -247,9 +296,18 @@ pub struct DownloadQuery {
 }
 
 /// `GET /delivery/files/{key}?expires=&signature=`: the bytes behind a signed URL.
-pub async fn download(AxumState(send): AxumState<State>, Path(key): Path<String>, Query(q): Query<DownloadQuery>) -> ApiResult<Response> {
+pub async fn download(
+    AxumState(send): AxumState<State>,
+    Path(key): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> ApiResult<Response> {
     if !send.download_allowed(&key, q.expires, &q.signature) {
-        return Err(Problem::new(StatusCode::FORBIDDEN, "PN_GENERIC_FORBIDDEN", None, "this download URL is invalid or expired"));
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "PN_GENERIC_FORBIDDEN",
+            None,
+            "this download URL is invalid or expired",
+        ));
     }
     let (content_type, bytes) = send.download(&key).await?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())

@@ -59,10 +59,18 @@ fn checked(body: &Value) -> ApiResult<(String, String, Vec<String>, Vec<String>)
     for (i, f) in filters.iter().enumerate() {
         let known = match event_type {
             "STATUS" => STATUSES.contains(&f.as_str()),
-            _ => f == "DEFAULT" || DEFAULT_FILTER.contains(&f.as_str()) || f.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+            _ => {
+                f == "DEFAULT"
+                    || DEFAULT_FILTER.contains(&f.as_str())
+                    || f.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+            }
         };
         if !known || f.len() < 4 || f.len() > 256 {
-            errors.push(ProblemError::new(model::PATTERN, format!("body.filterValues[{i}]"), "a timeline category, a status or DEFAULT"));
+            errors.push(ProblemError::new(
+                model::PATTERN,
+                format!("body.filterValues[{i}]"),
+                "a timeline category, a status or DEFAULT",
+            ));
         }
     }
     if !errors.is_empty() {
@@ -80,19 +88,34 @@ async fn own(send: &State, sender: &Sender, id: Uuid) -> ApiResult<StreamRow> {
 }
 
 /// `POST /delivery-progresses/v2.9/streams`.
-pub async fn create(AxumState(send): AxumState<State>, sender: Sender, Json(body): Json<Value>) -> ApiResult<Json<Value>> {
+pub async fn create(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
     let (title, event_type, groups, filter_values) = checked(&body)?;
     let existing = store::streams_of(send.kernel().db(), sender.org_id).await?;
     let replaced = match body["replacedStreamId"].as_str() {
         Some(id) => {
             let id = Uuid::parse_str(id).map_err(|_| Error::invalid("replacedStreamId", "a stream id"))?;
-            Some(existing.iter().find(|s| s.id == id).cloned().ok_or_else(|| Error::not_found(format!("stream {id}")))?)
+            Some(
+                existing
+                    .iter()
+                    .find(|s| s.id == id)
+                    .cloned()
+                    .ok_or_else(|| Error::not_found(format!("stream {id}")))?,
+            )
         }
         None => None,
     };
     let active = existing.iter().filter(|s| s.disabled_at.is_none()).count() as i64 - i64::from(replaced.is_some());
     if active >= send.config().max_streams {
-        return Err(Problem::new(StatusCode::CONFLICT, "PN_STREAM_MAXSTREAMS_REACHED", None, format!("at most {} active streams", send.config().max_streams)));
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "PN_STREAM_MAXSTREAMS_REACHED",
+            None,
+            format!("at most {} active streams", send.config().max_streams),
+        ));
     }
     let stream = StreamRow {
         id: Uuid::now_v7(),
@@ -123,19 +146,32 @@ pub async fn list(AxumState(send): AxumState<State>, sender: Sender) -> ApiResul
 }
 
 /// `GET /delivery-progresses/v2.9/streams/{id}`.
-pub async fn get_one(AxumState(send): AxumState<State>, sender: Sender, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(metadata(&own(&send, &sender, id).await?)))
 }
 
 /// `PUT /delivery-progresses/v2.9/streams/{id}`: groups may only grow; waitForAccepted stays.
-pub async fn update(AxumState(send): AxumState<State>, sender: Sender, Path(id): Path<Uuid>, Json(body): Json<Value>) -> ApiResult<Json<Value>> {
+pub async fn update(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Path(id): Path<Uuid>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
     let mut stream = own(&send, &sender, id).await?;
     if stream.disabled_at.is_some() {
         return Err(Error::Conflict("a disabled stream cannot be changed".into()).into());
     }
     let (title, event_type, groups, filter_values) = checked(&body)?;
     if stream.groups.iter().any(|g| !groups.contains(g)) {
-        return Err(Problem::bad_request(vec![ProblemError::new(model::INVALID, "body.groups", "groups can only be added")]));
+        return Err(Problem::bad_request(vec![ProblemError::new(
+            model::INVALID,
+            "body.groups",
+            "groups can only be added",
+        )]));
     }
     stream.title = title;
     stream.event_type = event_type;
@@ -157,7 +193,11 @@ pub async fn delete(AxumState(send): AxumState<State>, sender: Sender, Path(id):
 }
 
 /// `POST /delivery-progresses/v2.9/streams/{id}/action/disable`: no new events; still readable.
-pub async fn disable(AxumState(send): AxumState<State>, sender: Sender, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+pub async fn disable(
+    AxumState(send): AxumState<State>,
+    sender: Sender,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     let mut stream = own(&send, &sender, id).await?;
     if stream.disabled_at.is_none() {
         stream.disabled_at = Some(Timestamp::now());
@@ -188,7 +228,12 @@ pub async fn events(
         Some(text) => {
             let ok = text.len() == 38 && text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit());
             let seq = text.parse::<i64>().ok().filter(|_| ok).ok_or_else(|| {
-                Problem::new(StatusCode::BAD_REQUEST, model::PATTERN, Some("lastEventId"), "an eventId from this stream (38 digits)")
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    model::PATTERN,
+                    Some("lastEventId"),
+                    "an eventId from this stream (38 digits)",
+                )
             })?;
             store::ack_stream_events(db, stream.id, seq).await?;
             seq
