@@ -1,7 +1,9 @@
 //! A small pool of SMTP connections to one relay: at most `size` messages in flight, each on a
 //! connection of its own. A connection is reused while healthy (after RSET when the relay refused
 //! a message), replaced when the relay has closed it, and closed after `idle_limit` unused.
+//! MAIL, RCPT and DATA go in one write when the relay offers PIPELINING.
 
+use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,7 +15,7 @@ use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParam
 use lettre::transport::smtp::response::{Category, Code, Detail, Response, Severity};
 use tokio::sync::Semaphore;
 
-use super::relay::Relay;
+use super::relay::{Relay, Session};
 use super::{classify, technical};
 use crate::delivery::DeliveryError;
 
@@ -30,7 +32,7 @@ pub(super) struct Pool {
 }
 
 struct Parked {
-    conn: AsyncSmtpConnection,
+    session: Session,
     since: Instant,
 }
 
@@ -61,13 +63,13 @@ impl Pool {
         let _permit =
             self.permits.acquire().await.map_err(|_| DeliveryError::Temporary("the SMTP sender is closed".into()))?;
         loop {
-            let (mut conn, reused) = match self.checkout() {
-                Some(conn) => (conn, true),
+            let (mut session, reused) = match self.checkout() {
+                Some(session) => (session, true),
                 None => (self.relay.connect().await?, false),
             };
-            return match self.transaction(&mut conn, envelope, message).await {
+            return match self.transaction(&mut session, envelope, message).await {
                 Ok(response) => {
-                    self.park(conn);
+                    self.park(session);
                     Ok(response)
                 }
                 // A relay closes sessions idle too long; a new connection is the next try.
@@ -77,12 +79,12 @@ impl Pool {
                 }
                 Err(Failure::Closed(e)) => Err(classify(&e)),
                 Err(Failure::Unsendable(e)) => {
-                    self.park(conn);
+                    self.park(session);
                     Err(e)
                 }
                 Err(Failure::Refused(e)) => {
-                    if matches!(tokio::time::timeout(self.relay.timeout, conn.command(Rset)).await, Ok(Ok(_))) {
-                        self.park(conn);
+                    if matches!(tokio::time::timeout(self.relay.timeout, session.smtp.command(Rset)).await, Ok(Ok(_))) {
+                        self.park(session);
                     }
                     Err(classify(&e))
                 }
@@ -91,26 +93,63 @@ impl Pool {
         }
     }
 
-    /// MAIL, RCPT, DATA and the content, each within the timeout.
+    /// MAIL, RCPT, DATA and the content, each reply within the timeout.
     async fn transaction(
         &self,
-        conn: &mut AsyncSmtpConnection,
+        session: &mut Session,
         envelope: &Envelope,
         message: &[u8],
     ) -> Result<Response, Failure> {
+        let conn = &mut session.smtp;
         let parameters = mail_parameters(conn, envelope, message).map_err(Failure::Unsendable)?;
         let mail = Mail::new(envelope.from().cloned(), parameters);
-        match tokio::time::timeout(self.relay.timeout, conn.command(mail)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) if !is_reply(&e) || e.status() == Some(CLOSING) => return Err(Failure::Closed(e)),
-            Ok(Err(e)) => return Err(Failure::Refused(e)),
-            Err(_) => return Err(Failure::Broken(self.relay.timed_out("MAIL FROM"))),
+        let rcpts: Vec<Rcpt> = envelope.to().iter().map(|to| Rcpt::new(to.clone(), Vec::new())).collect();
+        if session.pipelining {
+            self.pipelined(conn, &Commands { mail: &mail, rcpts: &rcpts }).await?;
+        } else {
+            self.first_reply(conn.command(&mail)).await?;
+            for rcpt in &rcpts {
+                self.exchange("RCPT TO", conn.command(rcpt)).await?;
+            }
+            self.exchange("DATA", conn.command(Data)).await?;
         }
-        for to in envelope.to() {
-            self.exchange("RCPT TO", conn.command(Rcpt::new(to.clone(), Vec::new()))).await?;
-        }
-        self.exchange("DATA", conn.command(Data)).await?;
         self.exchange("the message content", conn.message(message)).await
+    }
+
+    /// MAIL, RCPT and DATA in one write; every reply is read so the session stays in step.
+    async fn pipelined(&self, conn: &mut AsyncSmtpConnection, commands: &Commands<'_>) -> Result<(), Failure> {
+        let mut refused = match self.first_reply(conn.command(commands)).await {
+            Ok(()) => None,
+            Err(Failure::Refused(e)) => Some(e),
+            Err(failure) => return Err(failure),
+        };
+        let mut data_accepted = false;
+        for step in 0..=commands.rcpts.len() {
+            let data = step == commands.rcpts.len();
+            match self.exchange(if data { "DATA" } else { "RCPT TO" }, conn.read_response()).await {
+                Ok(_) => data_accepted = data,
+                Err(Failure::Refused(e)) => {
+                    refused.get_or_insert(e);
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        match refused {
+            None => Ok(()),
+            // The relay waits for content that will not come: only closing the connection ends that.
+            Some(e) if data_accepted => Err(Failure::Broken(classify(&e))),
+            Some(e) => Err(Failure::Refused(e)),
+        }
+    }
+
+    /// The reply to MAIL: a connection found closed then is told apart, as nothing was taken.
+    async fn first_reply(&self, exchange: impl Future<Output = Result<Response, SmtpError>>) -> Result<(), Failure> {
+        match tokio::time::timeout(self.relay.timeout, exchange).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if !is_reply(&e) || e.status() == Some(CLOSING) => Err(Failure::Closed(e)),
+            Ok(Err(e)) => Err(Failure::Refused(e)),
+            Err(_) => Err(Failure::Broken(self.relay.timed_out("MAIL FROM"))),
+        }
     }
 
     async fn exchange(
@@ -126,29 +165,45 @@ impl Pool {
         }
     }
 
-    /// The most recently used idle connection; those unused for too long are closed.
-    fn checkout(&self) -> Option<AsyncSmtpConnection> {
+    /// The most recently used idle session; those unused for too long are closed.
+    fn checkout(&self) -> Option<Session> {
         let mut idle = lock(&self.idle);
         let expired = idle.partition_point(|p| p.since.elapsed() >= self.idle_limit);
         let stale: Vec<Parked> = idle.drain(..expired).collect();
-        let conn = idle.pop().map(|p| p.conn);
+        let session = idle.pop().map(|p| p.session);
         drop(idle);
         if !stale.is_empty() {
             let timeout = self.relay.timeout;
             tokio::spawn(async move {
                 for mut parked in stale {
-                    let _ = tokio::time::timeout(timeout, parked.conn.quit()).await;
+                    let _ = tokio::time::timeout(timeout, parked.session.smtp.quit()).await;
                 }
             });
         }
-        conn
+        session
     }
 
-    fn park(&self, conn: AsyncSmtpConnection) {
-        if !conn.has_broken() {
+    fn park(&self, session: Session) {
+        if !session.smtp.has_broken() {
             let mut idle = lock(&self.idle);
-            idle.push(Parked { conn, since: Instant::now() });
+            idle.push(Parked { session, since: Instant::now() });
         }
+    }
+}
+
+/// MAIL, RCPT and DATA as one pipelined batch.
+struct Commands<'a> {
+    mail: &'a Mail,
+    rcpts: &'a [Rcpt],
+}
+
+impl fmt::Display for Commands<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.mail.fmt(f)?;
+        for rcpt in self.rcpts {
+            rcpt.fmt(f)?;
+        }
+        Data.fmt(f)
     }
 }
 

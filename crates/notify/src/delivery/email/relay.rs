@@ -12,6 +12,7 @@ use std::time::Duration;
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -33,6 +34,13 @@ pub(super) struct Relay {
     hello: ClientId,
     /// Limit for each step of opening a connection and for each SMTP command.
     pub(super) timeout: Duration,
+}
+
+/// An open, authenticated session with the relay.
+pub(super) struct Session {
+    pub(super) smtp: AsyncSmtpConnection,
+    /// The relay takes MAIL, RCPT and DATA in one go (RFC 2920).
+    pub(super) pipelining: bool,
 }
 
 enum RelayTls {
@@ -147,7 +155,7 @@ impl Relay {
     }
 
     /// Opens a connection and takes it through the greeting, EHLO, STARTTLS and AUTH as configured.
-    pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, DeliveryError> {
+    pub(super) async fn connect(&self) -> Result<Session, DeliveryError> {
         let connecting = TcpStream::connect((self.host.as_str(), self.port));
         let tcp = match tokio::time::timeout(self.timeout, connecting).await {
             Ok(Ok(tcp)) => tcp,
@@ -184,10 +192,20 @@ impl Relay {
             RelayTls::Required(params) => self.step("STARTTLS", conn.starttls(params.clone(), &self.hello)).await?,
             _ => {}
         }
+        // lettre keeps only the EHLO keywords it knows, and PIPELINING is not one of them: ask
+        // again (RFC 5321 allows a later EHLO); a relay refusing that is simply not pipelined.
+        let pipelining = match tokio::time::timeout(self.timeout, conn.command(Ehlo::new(self.hello.clone()))).await {
+            Ok(Ok(ehlo)) => ehlo.message().any(|line| {
+                line.split_whitespace().next().is_some_and(|keyword| keyword.eq_ignore_ascii_case("PIPELINING"))
+            }),
+            Ok(Err(e)) if e.is_transient() || e.is_permanent() => false,
+            Ok(Err(e)) => return Err(classify(&e)),
+            Err(_) => return Err(self.timed_out("EHLO")),
+        };
         if let Some(credentials) = &self.credentials {
             self.step("AUTH", conn.auth(DEFAULT_MECHANISMS, credentials)).await?;
         }
-        Ok(conn)
+        Ok(Session { smtp: conn, pipelining })
     }
 
     /// Runs one exchange with the relay within the timeout.

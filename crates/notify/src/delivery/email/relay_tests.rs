@@ -25,7 +25,8 @@ const KEY: &[u8] = include_bytes!("testdata/relay-key.pem");
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tls {
     None,
-    StartTls,
+    /// Offered after the greeting (RFC 3207).
+    Upgrade,
     Implicit,
 }
 
@@ -39,9 +40,21 @@ struct Script {
     silent: bool,
     /// Never answers the end of the content.
     stall_after_data: bool,
+    /// Offers PIPELINING and holds the replies to MAIL and RCPT until DATA, so a client that
+    /// waits for each reply gets stuck.
+    pipelining: bool,
+    /// Refuses every recipient, yet answers DATA with 354 (RFC 2920 says it must not).
+    refuse_rcpt: bool,
 }
 
-const PLAIN: Script = Script { tls: Tls::None, close_after_message: false, silent: false, stall_after_data: false };
+const PLAIN: Script = Script {
+    tls: Tls::None,
+    close_after_message: false,
+    silent: false,
+    stall_after_data: false,
+    pipelining: false,
+    refuse_rcpt: false,
+};
 
 #[derive(Default)]
 struct Seen {
@@ -104,30 +117,43 @@ async fn session(tcp: TcpStream, script: Script, acceptor: TlsAcceptor, seen: Ar
     }
     io.write_all(b"220 relay.test ESMTP\r\n").await?;
     let mut recipients = Vec::new();
+    let mut held = String::new();
     loop {
         let line = read_line(&mut io).await?;
         let (verb, argument) = line.split_once(' ').unwrap_or((&line, ""));
         match verb.to_ascii_uppercase().as_str() {
             "EHLO" => {
                 seen.ehlo.lock().expect("lock").push(argument.to_owned());
-                let starttls = if script.tls == Tls::StartTls && !encrypted { "250-STARTTLS\r\n" } else { "" };
-                io.write_all(format!("250-relay.test\r\n{starttls}250 8BITMIME\r\n").as_bytes()).await?;
+                let starttls = if script.tls == Tls::Upgrade && !encrypted { "250-STARTTLS\r\n" } else { "" };
+                let pipelining = if script.pipelining { "250-PIPELINING\r\n" } else { "" };
+                io.write_all(format!("250-relay.test\r\n{starttls}{pipelining}250 8BITMIME\r\n").as_bytes()).await?;
             }
             "STARTTLS" => {
                 io.write_all(b"220 2.0.0 ready to start TLS\r\n").await?;
                 io = Box::new(acceptor.accept(io).await?);
                 encrypted = true;
             }
+            "MAIL" if script.pipelining => {
+                recipients.clear();
+                held.push_str("250 2.0.0 ok\r\n");
+            }
             "MAIL" | "RSET" => {
                 recipients.clear();
                 io.write_all(b"250 2.0.0 ok\r\n").await?;
             }
             "RCPT" => {
-                recipients.push(argument.trim_start_matches("TO:").to_owned());
-                io.write_all(b"250 2.1.5 ok\r\n").await?;
+                let reply = if script.refuse_rcpt { "550 5.1.1 no such user\r\n" } else { "250 2.1.5 ok\r\n" };
+                if !script.refuse_rcpt {
+                    recipients.push(argument.trim_start_matches("TO:").to_owned());
+                }
+                held.push_str(reply);
+                if !script.pipelining {
+                    io.write_all(std::mem::take(&mut held).as_bytes()).await?;
+                }
             }
             "DATA" => {
-                io.write_all(b"354 end with .\r\n").await?;
+                held.push_str("354 end with .\r\n");
+                io.write_all(std::mem::take(&mut held).as_bytes()).await?;
                 while read_line(&mut io).await? != "." {}
                 if script.stall_after_data {
                     return std::future::pending().await;
@@ -183,17 +209,18 @@ async fn implicit_tls_delivers_to_a_trusted_relay_and_reuses_the_connection() {
     send(&pool, "b@example.org").await.expect("sent");
     assert_eq!(seen.delivered(), vec![("<a@example.org>".into(), true), ("<b@example.org>".into(), true)]);
     assert_eq!(seen.connections(), 1);
-    assert_eq!(*seen.ehlo.lock().expect("lock"), vec!["mail.agency.example".to_owned()]);
+    // The second EHLO reads the keywords lettre does not keep (PIPELINING).
+    assert_eq!(*seen.ehlo.lock().expect("lock"), vec!["mail.agency.example".to_owned(); 2]);
 }
 
 #[tokio::test]
 async fn starttls_upgrades_the_connection_when_required_or_offered() {
-    let (port, seen) = start(Script { tls: Tls::StartTls, ..PLAIN }).await;
+    let (port, seen) = start(Script { tls: Tls::Upgrade, ..PLAIN }).await;
     for url in [format!("smtp+starttls://127.0.0.1:{port}"), format!("smtp://127.0.0.1:{port}?tls=opportunistic")] {
         send(&pool(relay(&url), 1), "a@example.org").await.expect("sent");
     }
     assert_eq!(seen.delivered().iter().filter(|(_, tls)| *tls).count(), 2, "both over TLS");
-    assert_eq!(seen.ehlo.lock().expect("lock").len(), 4, "EHLO again after STARTTLS");
+    assert_eq!(seen.ehlo.lock().expect("lock").len(), 6, "EHLO again after STARTTLS");
 
     let (port, seen) = start(PLAIN).await;
     send(&pool(relay(&format!("smtp://127.0.0.1:{port}?tls=opportunistic")), 1), "a@example.org")
@@ -205,7 +232,7 @@ async fn starttls_upgrades_the_connection_when_required_or_offered() {
 #[tokio::test]
 async fn untrusted_certificates_and_tls_mismatches_are_technical() {
     let (implicit, _) = start(Script { tls: Tls::Implicit, ..PLAIN }).await;
-    let (starttls, _) = start(Script { tls: Tls::StartTls, ..PLAIN }).await;
+    let (starttls, _) = start(Script { tls: Tls::Upgrade, ..PLAIN }).await;
     let (plain, _) = start(PLAIN).await;
     for url in [
         format!("smtps://127.0.0.1:{implicit}"),
@@ -235,6 +262,28 @@ async fn messages_do_not_wait_for_delayed_acks() {
     let elapsed = started.elapsed();
     assert_eq!((seen.delivered().len(), seen.connections()), (41, 1));
     assert!(elapsed < Duration::from_millis(800), "40 messages on one connection took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn mail_rcpt_and_data_are_pipelined_when_offered() {
+    let (port, seen) = start(Script { pipelining: true, ..PLAIN }).await;
+    let pipelined = pool(relay(&format!("smtp://127.0.0.1:{port}")), 1);
+    send(&pipelined, "a@example.org").await.expect("sent");
+    send(&pipelined, "b@example.org").await.expect("sent");
+    assert_eq!(addresses(&seen), ["<a@example.org>", "<b@example.org>"]);
+    assert_eq!(seen.connections(), 1);
+
+    // A refused recipient with DATA still accepted: no content goes out and the session is dropped.
+    let (port, seen) = start(Script { pipelining: true, refuse_rcpt: true, ..PLAIN }).await;
+    let refusing = pool(relay(&format!("smtp://127.0.0.1:{port}")), 1);
+    for _ in 0..2 {
+        match send(&refusing, "a@example.org").await {
+            Err(DeliveryError::Permanent(m)) => assert!(m.contains("no such user"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(seen.delivered().is_empty());
+    assert_eq!(seen.connections(), 2);
 }
 
 #[tokio::test]
