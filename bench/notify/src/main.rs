@@ -42,8 +42,8 @@ async fn main() -> Result<()> {
 
 /// Rows shaped like a notification: the same columns and about the same sealed content size.
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_notifications (
-    id BYTES PRIMARY KEY, service_id BYTES NOT NULL, api_key_id BYTES, key_type TEXT NOT NULL, type TEXT NOT NULL,
-    template_id BYTES NOT NULL, template_version BIGINT NOT NULL, status TEXT NOT NULL, recipient TEXT,
+    id ID PRIMARY KEY, service_id ID NOT NULL, api_key_id ID, key_type TEXT NOT NULL, type TEXT NOT NULL,
+    template_id ID NOT NULL, template_version BIGINT NOT NULL, status TEXT NOT NULL, recipient TEXT,
     normalised_to TEXT, client_reference TEXT, content BYTES, created_at TEXT NOT NULL)";
 
 /// One notification-shaped insert (the engine is inferred from where it runs).
@@ -79,7 +79,7 @@ async fn ceiling(url: &str, seconds: u64, batch: usize) -> Result<()> {
     let mut rows = 0u64;
     if url.starts_with("postgres") {
         let mut conn = url.parse::<sqlx::postgres::PgConnectOptions>()?.connect().await?;
-        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BYTEA"))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BYTEA").replace(" ID ", " UUID ").replace(" ID,", " UUID,"))).execute(&mut conn).await?;
         while Instant::now() < deadline {
             let mut tx = sqlx::Connection::begin(&mut conn).await?;
             for _ in 0..batch {
@@ -96,7 +96,7 @@ async fn ceiling(url: &str, seconds: u64, batch: usize) -> Result<()> {
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
         let mut conn = options.connect().await?;
-        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BLOB"))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BLOB").replace(" ID ", " BLOB ").replace(" ID,", " BLOB,"))).execute(&mut conn).await?;
         while Instant::now() < deadline {
             let mut tx = sqlx::Connection::begin(&mut conn).await?;
             for _ in 0..batch {

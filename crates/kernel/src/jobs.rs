@@ -213,11 +213,17 @@ impl Worker {
                     true
                 }
             };
-            if idle || slots.available_permits() == 0 {
+            if idle {
                 tokio::select! {
                     _ = &mut shutdown => break,
                     _ = self.wake.notified() => {}
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                }
+            } else if slots.available_permits() == 0 {
+                // Busy: claim again as soon as a slot frees up, not at the next poll.
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = slots.clone().acquire_owned() => {}
                 }
             }
         }

@@ -340,18 +340,33 @@ macro_rules! notification_from {
     }};
 }
 
-pub async fn insert_notification(tx: &mut Tx, n: &NotificationRow) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO notify_notifications (id, service_id, api_key_id, key_type, type, template_id, template_version, status,
-            recipient, normalised_to, client_reference, content, postage, billable_units, provider_reference, status_reason,
-            job_id, job_row, created_by_name, created_at, scheduled_for, sent_at, completed_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)")
-        .bind(n.id).bind(n.service_id).bind(n.api_key_id).bind(&n.key_type).bind(&n.kind).bind(n.template_id)
-        .bind(n.template_version).bind(&n.status).bind(&n.recipient).bind(&n.normalised_to).bind(&n.client_reference)
-        .bind(&n.content).bind(&n.postage).bind(n.billable_units).bind(&n.provider_reference).bind(&n.status_reason)
-        .bind(n.job_id).bind(n.job_row).bind(&n.created_by_name).bind(n.created_at).bind(n.scheduled_for)
-        .bind(n.sent_at).bind(n.completed_at).bind(n.updated_at)
-        .execute(c).await.map(|_| ()))?;
+/// Insert notifications with multi-row statements (a group commit brings hundreds at once).
+pub async fn insert_notifications(tx: &mut Tx, rows: &[&NotificationRow]) -> Result<()> {
+    const COLUMNS: usize = 24;
+    for chunk in rows.chunks(100) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let marks: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO notify_notifications ({NOTIFICATION_COLUMNS}) VALUES {}",
+            tuples.join(", ")
+        ));
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(sql);
+            for n in chunk {
+                q = q.bind(n.id).bind(n.service_id).bind(n.api_key_id).bind(&n.key_type).bind(&n.kind)
+                    .bind(n.template_id).bind(n.template_version).bind(&n.status).bind(&n.recipient)
+                    .bind(&n.normalised_to).bind(&n.client_reference).bind(&n.content).bind(&n.postage)
+                    .bind(n.billable_units).bind(&n.provider_reference).bind(&n.status_reason).bind(n.job_id)
+                    .bind(n.job_row).bind(&n.created_by_name).bind(n.created_at).bind(n.scheduled_for)
+                    .bind(n.sent_at).bind(n.completed_at).bind(n.updated_at);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
     Ok(())
 }
 

@@ -192,7 +192,7 @@ pub async fn enqueue(notify: &Notify, channels: &Channels, tx: &mut Tx, message:
             (row, Some(file))
         }
     };
-    store::insert_notification(tx, &row).await?;
+    store::insert_notifications(tx, &[&row]).await?;
     if let Some(file) = file {
         store::insert_file(tx, &file).await?;
     }

@@ -103,8 +103,10 @@ impl Notify {
         let mut personalisation = req.personalisation;
         let files =
             self.take_files(caller, id, &mut personalisation, req.to.as_ref().map(|t| t.1.as_str()), now).await?;
+        // The HTML and plain-text renderings are made at delivery; here, check and fill in.
         let options = template::RenderOptions {
             sms_prefix: service.sms_prefix.then_some(service.name.as_str()),
+            body_only: true,
             ..Default::default()
         };
         let rendered = render(&template, &personalisation, options)?;
@@ -145,6 +147,7 @@ impl Notify {
         if simulated {
             return Ok(accepted);
         }
+        let initial = Initial::of(caller, now, req.scheduled_for);
         let content = Content {
             personalisation,
             body: rendered.body,
@@ -160,7 +163,7 @@ impl Notify {
             kind: req.channel.as_str().into(),
             template_id: template.id,
             template_version: template.version,
-            status: "created".into(),
+            status: initial.status.into(),
             recipient: req.to.as_ref().map(|t| t.0.clone()),
             normalised_to: req.to.map(|t| t.1),
             client_reference: req.reference,
@@ -174,11 +177,11 @@ impl Notify {
             created_by_name: req.created_by_name,
             created_at: now,
             scheduled_for: req.scheduled_for,
-            sent_at: None,
-            completed_at: None,
-            updated_at: None,
+            sent_at: initial.done,
+            completed_at: initial.done,
+            updated_at: initial.done,
         };
-        self.accepted.submit(NewNotification { row, files }).await?;
+        self.accepted.submit(NewNotification { row, files, callback: initial.callback }).await?;
         Ok(accepted)
     }
 
@@ -244,6 +247,7 @@ impl Notify {
                 .map_err(NotifyError::daily_limit)?;
         }
         let template_id = precompiled_template_id(caller.service.id);
+        let initial = Initial::of(caller, now, None);
         let content = Content { body: String::new(), ..Content::default() };
         let row = NotificationRow {
             id,
@@ -253,7 +257,7 @@ impl Notify {
             kind: "letter".into(),
             template_id,
             template_version: 1,
-            status: "created".into(),
+            status: initial.status.into(),
             recipient: reference.clone(),
             normalised_to: None,
             client_reference: reference.clone(),
@@ -267,9 +271,9 @@ impl Notify {
             created_by_name: None,
             created_at: now,
             scheduled_for: None,
-            sent_at: None,
-            completed_at: None,
-            updated_at: None,
+            sent_at: initial.done,
+            completed_at: initial.done,
+            updated_at: initial.done,
         };
         let file = FileRow {
             id: Uuid::new_v4(),
@@ -284,7 +288,7 @@ impl Notify {
             created_at: now,
             expires_at: now.plus(time::Duration::days(caller.service.retention_days.max(1))),
         };
-        self.accepted.submit(NewNotification { row, files: vec![file] }).await?;
+        self.accepted.submit(NewNotification { row, files: vec![file], callback: initial.callback }).await?;
         Ok(Accepted {
             id,
             reference,
@@ -312,6 +316,25 @@ impl Notify {
             publica_kernel::error::Error::internal("notification content cannot be opened with this master key")
         })?;
         Ok(Some(serde_json::from_slice(&json).map_err(publica_kernel::error::Error::internal)?))
+    }
+}
+
+/// How a notification starts. Test keys never send: their notifications are stored already
+/// `delivered` (as Notify's fake receipt would leave them), with no delivery job, and only a
+/// callback when the service has one. Scheduled ones go through the queue at their time.
+struct Initial {
+    status: &'static str,
+    done: Option<Timestamp>,
+    callback: bool,
+}
+
+impl Initial {
+    fn of(caller: &Caller, now: Timestamp, scheduled_for: Option<Timestamp>) -> Initial {
+        if caller.key_type == KeyType::Test && scheduled_for.is_none() {
+            Initial { status: "delivered", done: Some(now), callback: caller.service.delivery_callback_url.is_some() }
+        } else {
+            Initial { status: "created", done: None, callback: false }
+        }
     }
 }
 

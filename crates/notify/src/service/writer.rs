@@ -14,6 +14,8 @@ use crate::store::{self, FileRow, NotificationRow, StatusUpdate};
 pub struct NewNotification {
     pub row: NotificationRow,
     pub files: Vec<FileRow>,
+    /// Stored in a final state (test keys): post the delivery receipt callback.
+    pub callback: bool,
 }
 
 pub struct AcceptWriter {
@@ -29,11 +31,19 @@ impl AcceptWriter {
 #[async_trait::async_trait]
 impl BatchWriter<NewNotification> for AcceptWriter {
     async fn write(&self, tx: &mut Tx, items: &[NewNotification]) -> Result<()> {
+        let rows: Vec<&NotificationRow> = items.iter().map(|i| &i.row).collect();
+        store::insert_notifications(tx, &rows).await?;
         let mut now_ids = Vec::new();
         for item in items {
-            store::insert_notification(tx, &item.row).await?;
             for file in &item.files {
                 store::insert_file(tx, file).await?;
+            }
+            if item.row.status != "created" {
+                if item.callback {
+                    let key = format!("{}:{}", item.row.id, item.row.status);
+                    self.kernel.enqueue(tx, NewJob::new(CALLBACK, key, json!({ "id": item.row.id }))).await?;
+                }
+                continue;
             }
             match item.row.scheduled_for {
                 Some(at) => {
@@ -49,6 +59,11 @@ impl BatchWriter<NewNotification> for AcceptWriter {
             self.kernel.enqueue(tx, deliver_job(chunk)).await?;
         }
         Ok(())
+    }
+
+    /// The worker was woken when the jobs were enqueued, possibly before they were visible.
+    async fn committed(&self, _items: &[NewNotification]) {
+        self.kernel.job_wake().notify_one();
     }
 }
 
@@ -84,5 +99,9 @@ impl BatchWriter<StatusChange> for StatusWriter {
             }
         }
         Ok(())
+    }
+
+    async fn committed(&self, _items: &[StatusChange]) {
+        self.kernel.job_wake().notify_one();
     }
 }

@@ -431,3 +431,59 @@ async fn contents_are_purged_after_the_retention_period_and_counts_stay() {
         assert_eq!((count, recipient), (1, None), "the row stays for counts, without personal data");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() {
+    use std::sync::Mutex;
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/receipts",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                sink.lock().expect("lock").push((auth, body.0));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://127.0.0.1:{}/receipts", listener.local_addr().expect("addr").port());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let smtp = SmtpSink::start().await.expect("sink");
+    for (app, demo) in apps(&smtp, |_| {}).await {
+        received.lock().expect("lock").clear();
+        let notify = app.kernel.get::<publica_notify::Notify>().expect("notify");
+        let service_id = uuid::Uuid::parse_str(demo["service_id"].as_str().expect("id")).expect("uuid");
+        let service = publica_notify::store::service(app.kernel.db(), service_id).await.expect("db").expect("service");
+        let actor = publica_kernel::audit::Actor::system("test");
+        notify
+            .set_callback(&actor, &service, publica_notify::store::CallbackKind::Delivery, Some((&url, "callback-token-123")))
+            .await
+            .expect("callback");
+        let _worker = app.worker();
+        let mut ids = Vec::new();
+        for kind in ["test", "live"] {
+            let body = json!({"email_address": "someone@example.org", "template_id": demo["templates"]["email"],
+                "personalisation": {"name": "A", "reference": "R"}, "reference": kind});
+            let (status, created) = app.json("POST", "/v2/notifications/email", &token(&key(&demo, kind)), Some(body)).await;
+            assert_eq!(status, 201, "{created}");
+            ids.push(created["id"].as_str().expect("id").to_string());
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while received.lock().expect("lock").len() < 2 {
+            assert!(std::time::Instant::now() < deadline, "{}: callbacks: {:?}", app.backend, received.lock().expect("lock"));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let got = received.lock().expect("lock").clone();
+        for id in &ids {
+            let (auth, body) = got.iter().find(|(_, b)| b["id"] == *id).expect("a receipt for each");
+            assert_eq!(auth, "Bearer callback-token-123");
+            assert_eq!(body["status"], "delivered");
+            assert_eq!(body["notification_type"], "email");
+            assert_eq!(body["to"], "someone@example.org");
+            assert!(body["completed_at"].is_string() && body["sent_at"].is_string(), "{body}");
+        }
+    }
+}

@@ -83,6 +83,9 @@ pub struct RenderOptions<'a> {
     pub unsubscribe_link: Option<&'a str>,
     /// Letter: the sender's contact block (its placeholders must be personalised too).
     pub letter_contact_block: Option<&'a str>,
+    /// Only check and fill in (`subject`, `body`): skip the HTML and plain-text renderings, as
+    /// when accepting a notification whose email is rendered later, at delivery.
+    pub body_only: bool,
 }
 
 impl Default for RenderOptions<'_> {
@@ -94,6 +97,7 @@ impl Default for RenderOptions<'_> {
             lang: "en",
             unsubscribe_link: None,
             letter_contact_block: None,
+            body_only: false,
         }
     }
 }
@@ -189,6 +193,10 @@ pub fn render(t: &Template<'_>, p: &Personalisation, opts: &RenderOptions<'_>) -
             if body.len() > EMAIL_MAX_BYTES {
                 return Err(RenderError::EmailTooLong { limit: EMAIL_MAX_BYTES, length: body.len() });
             }
+            if opts.body_only {
+                let subject = subject_text(t.subject.unwrap_or_default(), &values, false);
+                return Ok(Rendered { subject: Some(subject), body, text: String::new(), html: None, sms: None });
+            }
             let with_link = match opts.unsubscribe_link {
                 Some(link) => format!("{}\n\n---\n\n[Unsubscribe from these emails]({link})", t.content),
                 None => t.content.to_string(),
@@ -213,6 +221,9 @@ pub fn render(t: &Template<'_>, p: &Personalisation, opts: &RenderOptions<'_>) -
                 return Err(RenderError::Empty);
             }
             let subject = subject_text(t.subject.unwrap_or_default(), &values, true);
+            if opts.body_only {
+                return Ok(Rendered { subject: Some(subject), body, text: String::new(), html: None, sms: None });
+            }
             let text = email::plain_body(&prepared(t.content, &values, false));
             Ok(Rendered { subject: Some(subject), body, text, html: None, sms: None })
         }

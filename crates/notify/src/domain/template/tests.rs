@@ -166,3 +166,15 @@ fn placeholders_of_templates() {
     let opts = RenderOptions { letter_contact_block: Some("((d))"), ..Default::default() };
     assert_eq!(template_placeholders(&t, &opts), vec!["d", "b", "a", "c"]);
 }
+
+#[test]
+fn body_only_checks_and_fills_in_as_the_full_render_does() {
+    let t = email("Your ((ref))", "Hi ((name)),\n\n# Next\n\n* one\n* two");
+    let pers = p(json!({"name": "Ada", "ref": "R1"}));
+    let full = render(&t, &pers, &RenderOptions::default()).expect("renders");
+    let quick = render(&t, &pers, &RenderOptions { body_only: true, ..Default::default() }).expect("renders");
+    assert_eq!((quick.subject.as_deref(), quick.body.as_str()), (full.subject.as_deref(), full.body.as_str()));
+    assert!(quick.html.is_none() && quick.text.is_empty());
+    let missing = render(&t, &p(json!({"name": "Ada"})), &RenderOptions { body_only: true, ..Default::default() });
+    assert_eq!(missing.expect_err("missing").to_string(), "Missing personalisation: ref");
+}
