@@ -79,7 +79,11 @@ async fn ceiling(url: &str, seconds: u64, batch: usize) -> Result<()> {
     let mut rows = 0u64;
     if url.starts_with("postgres") {
         let mut conn = url.parse::<sqlx::postgres::PgConnectOptions>()?.connect().await?;
-        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BYTEA").replace(" ID ", " UUID ").replace(" ID,", " UUID,"))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(
+            TABLE.replace("BYTES", "BYTEA").replace(" ID ", " UUID ").replace(" ID,", " UUID,"),
+        ))
+        .execute(&mut conn)
+        .await?;
         while Instant::now() < deadline {
             let mut tx = sqlx::Connection::begin(&mut conn).await?;
             for _ in 0..batch {
@@ -96,7 +100,11 @@ async fn ceiling(url: &str, seconds: u64, batch: usize) -> Result<()> {
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
         let mut conn = options.connect().await?;
-        sqlx::query(sqlx::AssertSqlSafe(TABLE.replace("BYTES", "BLOB").replace(" ID ", " BLOB ").replace(" ID,", " BLOB,"))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(
+            TABLE.replace("BYTES", "BLOB").replace(" ID ", " BLOB ").replace(" ID,", " BLOB,"),
+        ))
+        .execute(&mut conn)
+        .await?;
         while Instant::now() < deadline {
             let mut tx = sqlx::Connection::begin(&mut conn).await?;
             for _ in 0..batch {

@@ -459,7 +459,12 @@ async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() 
         let service = publica_notify::store::service(app.kernel.db(), service_id).await.expect("db").expect("service");
         let actor = publica_kernel::audit::Actor::system("test");
         notify
-            .set_callback(&actor, &service, publica_notify::store::CallbackKind::Delivery, Some((&url, "callback-token-123")))
+            .set_callback(
+                &actor,
+                &service,
+                publica_notify::store::CallbackKind::Delivery,
+                Some((&url, "callback-token-123")),
+            )
             .await
             .expect("callback");
         let _worker = app.worker();
@@ -467,13 +472,19 @@ async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() 
         for kind in ["test", "live"] {
             let body = json!({"email_address": "someone@example.org", "template_id": demo["templates"]["email"],
                 "personalisation": {"name": "A", "reference": "R"}, "reference": kind});
-            let (status, created) = app.json("POST", "/v2/notifications/email", &token(&key(&demo, kind)), Some(body)).await;
+            let (status, created) =
+                app.json("POST", "/v2/notifications/email", &token(&key(&demo, kind)), Some(body)).await;
             assert_eq!(status, 201, "{created}");
             ids.push(created["id"].as_str().expect("id").to_string());
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while received.lock().expect("lock").len() < 2 {
-            assert!(std::time::Instant::now() < deadline, "{}: callbacks: {:?}", app.backend, received.lock().expect("lock"));
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: callbacks: {:?}",
+                app.backend,
+                received.lock().expect("lock")
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let got = received.lock().expect("lock").clone();
