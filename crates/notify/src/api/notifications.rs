@@ -152,7 +152,7 @@ const STATUS_VALUES: &[&str] = &[
     "received",
 ];
 
-#[utoipa::path(get, path = "/v2/notifications", tag = "notifications", params(("template_type" = Option<String>, Query), ("status" = Option<String>, Query), ("reference" = Option<String>, Query), ("older_than" = Option<uuid::Uuid>, Query), ("include_jobs" = Option<String>, Query)), responses((status = 200, description = "A page of 250", body = super::openapi::NotificationList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
+#[utoipa::path(get, path = "/v2/notifications", operation_id = "get_notifications", tag = "notifications", params(("template_type" = Option<String>, Query), ("status" = Option<String>, Query), ("reference" = Option<String>, Query), ("older_than" = Option<uuid::Uuid>, Query), ("include_jobs" = Option<String>, Query)), responses((status = 200, description = "A page of 250", body = super::openapi::NotificationList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn list(
     State(notify): State<super::State>,
     caller: Caller,

@@ -4,6 +4,8 @@
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::send::api::openapi::SendDocs;
+
 /// `POST /v2/notifications/email`
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -241,6 +243,7 @@ pub struct ErrorItem {
         ReceivedTexts,
         Errors,
         ErrorItem
-    ))
+    )),
+    modifiers(&SendDocs)
 )]
 pub struct NotifyApi;

@@ -48,7 +48,7 @@ pub async fn get_version(
     Ok(Json(wire::template(&t)))
 }
 
-#[utoipa::path(get, path = "/v2/templates", tag = "templates", params(("type" = Option<String>, Query)), responses((status = 200, description = "Every template", body = super::openapi::TemplateList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
+#[utoipa::path(get, path = "/v2/templates", operation_id = "get_templates", tag = "templates", params(("type" = Option<String>, Query)), responses((status = 200, description = "Every template", body = super::openapi::TemplateList), (status = 400, description = "Invalid request", body = super::openapi::Errors), (status = 403, description = "Authentication failed", body = super::openapi::Errors), (status = 429, description = "Rate or daily limit", body = super::openapi::Errors)))]
 pub async fn list(
     State(notify): State<super::State>,
     caller: Caller,

@@ -1,6 +1,8 @@
 //! Templates: the list, and the form that creates one or saves its next version, with a preview
 //! rendered on the server from what is in the form and sample personalisation (an email in a
 //! sandboxed frame, a text message with its length and cost, a letter as text and as a PDF).
+//! The form works without JavaScript; where scripts run, `assets/preview.js` posts the form to
+//! the preview endpoint as it is edited and puts the fragment it answers in place.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -16,10 +18,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Nav, PagesState, When, plural, service_of, t_args};
+
+#[path = "template_preview.rs"]
+mod live;
 use crate::domain::kinds::Channel;
 use crate::domain::template::{self, Personalisation, RenderError, RenderOptions, TemplateType};
 use crate::service::admin::TemplateInput;
 use crate::store::{self, Service, TemplateVersion};
+pub(super) use live::{SCRIPT_PATH, preview_edit, preview_new, script};
 
 /// The address a letter preview is posted to, unless the form gives one.
 const SAMPLE_ADDRESS: [(&str, &str); 4] = [
@@ -31,10 +37,15 @@ const SAMPLE_ADDRESS: [(&str, &str); 4] = [
 const POSTAGES: [&str; 3] = ["first", "second", "economy"];
 /// The prefix of the form fields that hold sample personalisation.
 const SAMPLE_FIELD: &str = "p:";
+/// The form's page loads one script of this block's own (the live preview), which posts the
+/// form back to this site: the kernel's page policy plus `script-src` and `connect-src 'self'`.
+const FORM_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// Email previews are shown in a sandboxed frame whose document inherits this page's policy:
-/// its inline styles (as emails have them) need `'unsafe-inline'`; scripts stay forbidden.
+/// its inline styles (as emails have them) need `'unsafe-inline'`; inline scripts stay forbidden
+/// (and the frame's sandbox runs none at all).
 const PREVIEW_CSP: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 struct TemplateRow {
     id: Uuid,
@@ -202,6 +213,8 @@ struct Editor {
     samples: Vec<Sample>,
     errors: Vec<FieldError>,
     preview: Preview,
+    /// Where the live preview posts the form.
+    preview_action: String,
     notice: Option<String>,
     versions: Vec<VersionRow>,
     pdf_link: Option<String>,
@@ -258,15 +271,18 @@ impl Form<'_> {
             })
             .collect();
         let preview = preview(state, &ctx, service, channel, &draft, &placeholders);
-        let (versions, pdf_link) = match template_id {
+        let (versions, pdf_link, preview_action) = match template_id {
             Some(tid) => {
                 let versions = versions(state, &ctx, service, tid, shown_version).await?;
                 let shown = shown_version.or_else(|| versions.first().map(|v| v.version)).unwrap_or(1);
-                let link = (channel == Channel::Letter)
-                    .then(|| format!("/notify/services/{}/templates/{tid}/letter.pdf?version={shown}", service.id));
-                (versions, link)
+                let preview_action = format!("/notify/services/{}/templates/{tid}/preview?version={shown}", service.id);
+                (versions, pdf_link(service, channel, tid, shown), preview_action)
             }
-            None => (Vec::new(), None),
+            None => {
+                let preview_action =
+                    format!("/notify/services/{}/templates/new/preview?type={}", service.id, channel.as_str());
+                (Vec::new(), None, preview_action)
+            }
         };
         let heading = match template_id {
             Some(_) => ctx.t1("notify-template-edit-title", "name", &draft.name),
@@ -277,7 +293,7 @@ impl Form<'_> {
             None => format!("/notify/services/{}/templates/new?type={}", service.id, channel.as_str()),
         };
         let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-        let email_preview = preview.html.is_some();
+        let csp = if preview.html.is_some() { PREVIEW_CSP } else { FORM_CSP };
         let postages = POSTAGES.iter().map(|p| (*p, ctx.t(&format!("notify-postage-{p}")))).collect();
         let editor = Editor {
             postages,
@@ -290,14 +306,13 @@ impl Form<'_> {
             samples,
             errors,
             preview,
+            preview_action,
             notice,
             versions,
             pdf_link,
         };
         let mut response = (status, render(&editor)).into_response();
-        if email_preview {
-            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_CSP));
-        }
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
         Ok(response)
     }
 
@@ -356,6 +371,12 @@ impl Form<'_> {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The link to a saved letter's PDF (letters only).
+fn pdf_link(service: &Service, channel: Channel, tid: Uuid, version: i64) -> Option<String> {
+    (channel == Channel::Letter)
+        .then(|| format!("/notify/services/{}/templates/{tid}/letter.pdf?version={version}", service.id))
 }
 
 fn options(service: &Service) -> RenderOptions<'_> {
@@ -594,7 +615,7 @@ pub(super) async fn update(
 }
 
 #[derive(Deserialize)]
-pub(super) struct PdfQuery {
+pub(super) struct VersionQuery {
     version: Option<i64>,
 }
 
@@ -603,7 +624,7 @@ pub(super) async fn letter_pdf(
     Staff(_, staff): Staff,
     State(state): State<PagesState>,
     Path((id, tid)): Path<(Uuid, Uuid)>,
-    Query(query): Query<PdfQuery>,
+    Query(query): Query<VersionQuery>,
 ) -> Result<Response, PageError> {
     let service = service_of(&state, &staff, id).await?;
     staff.require("member")?;

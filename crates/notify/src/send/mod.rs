@@ -4,7 +4,8 @@
 //! messages by email and SMS, and otherwise by a notice on paper; every step goes on the
 //! notification's timeline, key steps produce sealed legal facts whose hashes go into the audit
 //! log, and each recipient's notification is perfected when they open it or after a period.
-//! Senders follow progress through pull event streams. The guide is `docs/notify-send.md`.
+//! Senders follow progress through pull event streams and report payments, which make a
+//! notification PAID. The guide is `docs/notify-send.md`.
 
 pub mod api;
 mod demo;
@@ -16,6 +17,7 @@ mod lifecycle;
 pub mod model;
 mod notices;
 pub mod pades;
+pub mod payments;
 mod record;
 pub mod seal;
 pub mod status;

@@ -24,6 +24,9 @@ pub struct NewElement {
     pub details: Value,
     /// A legal fact to store with it: category, sealed PDF and its base64 SHA-256.
     pub legal_fact: Option<(&'static str, Vec<u8>, String)>,
+    /// Who caused it and the audit action, written in the same transaction when the element is
+    /// new (an element recorded before is not audited again).
+    pub audit: Option<(Actor, &'static str)>,
 }
 
 impl NewElement {
@@ -48,11 +51,18 @@ impl NewElement {
             at,
             details,
             legal_fact: None,
+            audit: None,
         }
     }
 
     pub fn with_legal_fact(mut self, fact: (&'static str, Vec<u8>, String)) -> Self {
         self.legal_fact = Some(fact);
+        self
+    }
+
+    /// Audit the element as `action` by `actor` when it is recorded.
+    pub fn audited(mut self, actor: &Actor, action: &'static str) -> Self {
+        self.audit = Some((actor.clone(), action));
         self
     }
 }
@@ -119,6 +129,13 @@ impl Send {
                 continue;
             };
             added += 1;
+            if let Some((actor, action)) = &e.audit {
+                let event = Event::new(actor, action, "notification", &n.iun).org(n.sender_id).details(json!({
+                    "elementId": element.element_id, "category": element.category, "recIndex": element.rec_index,
+                    "details": element.details, "newStatus": new_status,
+                }));
+                self.kernel.audit(&mut tx, event).await?;
+            }
             if let Some(s) = &new_status {
                 store::set_status(&mut tx, &n.iun, s).await?;
                 status = after;

@@ -57,16 +57,35 @@ const ATTEMPTS: [&str; 5] = [
     "SEND_COURTESY_MESSAGE",
 ];
 
+/// Statuses from which a payment makes the notification PAID (SEND's original state map: not
+/// while in validation, refused or unreachable).
+const PAYABLE: [&str; 5] = ["ACCEPTED", "DELIVERING", "DELIVERED", "EFFECTIVE_DATE", "VIEWED"];
+
 /// The status of a notification with `recipients` recipients after `elements` (category and
-/// recipient index, in order).
+/// recipient index, in order). A payment (`PAYMENT`) in a payable status makes it PAID, which
+/// only a cancellation ends.
 pub fn status_of<'a>(
     elements: impl IntoIterator<Item = (&'a str, Option<i32>)> + Clone,
     recipients: usize,
 ) -> &'static str {
-    let has = |c: &str| elements.clone().into_iter().any(|(cat, _)| cat == c);
+    let all: Vec<(&str, Option<i32>)> = elements.into_iter().collect();
+    let base = delivery_status(&all, recipients);
+    if base == "CANCELLED" {
+        return base;
+    }
+    let paid = all
+        .iter()
+        .enumerate()
+        .any(|(i, (cat, _))| *cat == "PAYMENT" && PAYABLE.contains(&delivery_status(&all[..i], recipients)));
+    if paid { "PAID" } else { base }
+}
+
+/// The status without payments.
+fn delivery_status(elements: &[(&str, Option<i32>)], recipients: usize) -> &'static str {
+    let elements = elements.iter().copied();
+    let has = |c: &str| elements.clone().any(|(cat, _)| cat == c);
     let every = |cats: &[&str]| {
-        (0..recipients)
-            .all(|r| elements.clone().into_iter().any(|(cat, rec)| rec == Some(r as i32) && cats.contains(&cat)))
+        (0..recipients).all(|r| elements.clone().any(|(cat, rec)| rec == Some(r as i32) && cats.contains(&cat)))
     };
     if has("NOTIFICATION_CANCELLED") {
         "CANCELLED"
@@ -130,7 +149,7 @@ pub const DEFAULT_FILTER: [&str; 21] = [
 ];
 
 /// Statuses a `STATUS` stream may filter on.
-pub const STATUSES: [&str; 10] = [
+pub const STATUSES: [&str; 11] = [
     "ACCEPTED",
     "REFUSED",
     "DELIVERING",
@@ -141,6 +160,7 @@ pub const STATUSES: [&str; 10] = [
     "CANCELLED",
     "RETURNED_TO_SENDER",
     "IN_VALIDATION",
+    "PAID",
 ];
 
 #[cfg(test)]
@@ -167,5 +187,29 @@ mod tests {
         timeline.push(("NOTIFICATION_CANCELLED", None));
         assert_eq!(status_of(timeline, 2), "CANCELLED");
         assert_eq!(status_of(vec![("COMPLETELY_UNREACHABLE", Some(0)), ("REQUEST_ACCEPTED", None)], 1), "UNREACHABLE");
+    }
+
+    #[test]
+    fn a_payment_makes_it_paid_until_cancelled() {
+        let mut timeline: Vec<(&str, Option<i32>)> =
+            vec![("REQUEST_ACCEPTED", None), ("SEND_DIGITAL_DOMICILE", Some(0)), ("DIGITAL_SUCCESS_WORKFLOW", Some(0))];
+        assert_eq!(status_of(timeline.clone(), 1), "DELIVERED");
+        timeline.push(("PAYMENT", Some(0)));
+        assert_eq!(status_of(timeline.clone(), 1), "PAID");
+        timeline.push(("REFINEMENT", Some(0)));
+        timeline.push(("NOTIFICATION_VIEWED", Some(0)));
+        assert_eq!(status_of(timeline.clone(), 1), "PAID", "PAID is final");
+        timeline.push(("NOTIFICATION_CANCELLED", None));
+        assert_eq!(status_of(timeline, 1), "CANCELLED");
+        // Paid while unreachable: the status stays, and a later view does not make it PAID.
+        let unreachable = vec![
+            ("REQUEST_ACCEPTED", None),
+            ("COMPLETELY_UNREACHABLE", Some(0)),
+            ("PAYMENT", Some(0)),
+            ("NOTIFICATION_VIEWED", Some(0)),
+        ];
+        assert_eq!(status_of(unreachable[..3].to_vec(), 1), "UNREACHABLE");
+        assert_eq!(status_of(unreachable, 1), "VIEWED");
+        assert_eq!(status_of(vec![("PAYMENT", Some(0))], 1), "IN_VALIDATION");
     }
 }

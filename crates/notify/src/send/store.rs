@@ -168,6 +168,22 @@ pub async fn notice_in_use(db: &Db, creditor: &str, notice: &str) -> Result<bool
     Ok(n > 0)
 }
 
+/// The accepted, not cancelled notification that uses a pagoPA notice, with the recipient it
+/// belongs to (where a payment of that notice goes).
+pub async fn notice_owner(db: &Db, creditor: &str, notice: &str) -> Result<Option<(NotificationRow, i32)>> {
+    let columns = NOTIFICATION_COLUMNS.split(", ").map(|c| format!("n.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {columns}, p.rec_index FROM notify_send_payments p JOIN notify_send_notifications n ON n.iun = p.iun
+         WHERE p.creditor_tax_id = $1 AND p.notice_code = $2
+           AND n.status NOT IN ('IN_VALIDATION', 'REFUSED', 'CANCELLED') AND NOT n.cancel_requested
+         ORDER BY n.sent_at DESC LIMIT 1"
+    ));
+    Ok(on_db!(db, pool => match sqlx::query(sql).bind(creditor).bind(notice).fetch_optional(pool).await? {
+        Some(r) => Some((notification_from!(&r), r.try_get::<i32, _>(12)?)),
+        None => None,
+    }))
+}
+
 /// Lock the notification's row for the rest of the transaction (status is computed from the
 /// whole timeline, so appends to one notification must not interleave).
 pub async fn lock(tx: &mut Tx, iun: &str, now: Timestamp) -> Result<()> {

@@ -238,8 +238,13 @@ impl Notify {
         reference: Option<String>,
         pre: Precompiled,
     ) -> Result<Accepted, NotifyError> {
-        let pages = template::pdf_page_count(&pre.pdf)
-            .ok_or_else(|| NotifyError::bad_request("Letter content is not a valid PDF"))?;
+        let pages = template::check_precompiled(&pre.pdf).map_err(|e| NotifyError::bad_request(e.to_string()))?;
+        if pages > template::LETTER_MAX_PAGE_COUNT {
+            return Err(NotifyError::bad_request(format!(
+                "Letters must be {} pages or less. Your letter is {pages} pages.",
+                template::LETTER_MAX_PAGE_COUNT
+            )));
+        }
         if caller.key_type != KeyType::Test {
             self.limits
                 .take_daily(self.kernel.db(), &caller.service, Channel::Letter)

@@ -376,6 +376,11 @@ async fn letters_from_templates_and_uploads_reach_the_print_folder() {
             (status, errors(&bad)[0].1.as_str()),
             (400, "Cannot decode letter content (invalid base64 encoding)")
         );
+        let not_pdf = base64::engine::general_purpose::STANDARD.encode(b"<html>not a letter</html>");
+        let (status, bad) = app
+            .json("POST", "/v2/notifications/letter", &live, Some(json!({"reference": "x", "content": not_pdf})))
+            .await;
+        assert_eq!((status, errors(&bad)[0].1.as_str()), (400, "The letter is not a PDF"));
         let team = token(&key(&demo, "team"));
         let (status, forbidden) = app
             .json("POST", "/v2/notifications/letter", &team, Some(json!({"reference": "x", "content": content})))

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
-use publica_kernel::domain::Email;
+use publica_kernel::domain::{Email, Roles};
 use publica_kernel::testing::TestApp;
 use publica_kernel::{Block, Kernel};
 use publica_notify::NotifyBlock;
@@ -207,7 +207,8 @@ async fn saving_a_template_makes_a_new_version_and_previews_come_from_the_form()
         assert_eq!(page.status, 200);
         assert!(page.body.contains("sandbox=\"\" srcdoc=\""), "the email is previewed in a sandboxed frame");
         assert!(page.header("content-security-policy").contains("style-src 'self' 'unsafe-inline'"));
-        assert!(!page.header("content-security-policy").contains("script-src"), "scripts stay forbidden");
+        let csp = page.header("content-security-policy");
+        assert_eq!(directive(csp, "script-src"), Some("'self'"), "inline scripts stay forbidden: {csp}");
 
         let content = "Hello ((name)), your reference is ((reference)).";
         let form = |action: &'static str| {
@@ -300,6 +301,114 @@ async fn saving_a_template_makes_a_new_version_and_previews_come_from_the_form()
         // An auditor holds `member` too; someone without it could not open templates at all.
         let auditor = Browser::signed_in(&app, AUDITOR).await;
         assert_eq!(auditor.get(&format!("{letter_path}/letter.pdf")).await.status, 200);
+    }
+}
+
+/// The value of a directive of a Content-Security-Policy.
+fn directive<'a>(csp: &'a str, name: &str) -> Option<&'a str> {
+    csp.split(';').map(str::trim).find_map(|d| d.strip_prefix(name)?.strip_prefix(' '))
+}
+
+#[tokio::test]
+async fn the_live_preview_answers_with_the_preview_alone() {
+    for (app, demo) in apps().await {
+        let sid = service_id(&demo);
+        let email = demo["templates"]["email"].as_str().expect("email template").to_string();
+        let path = format!("/notify/services/{sid}/templates/{email}");
+        let endpoint = format!("{path}/preview?version=1");
+        let inspector = Browser::signed_in(&app, INSPECTOR).await;
+
+        // The form names the endpoint and its page loads the script, which its policy allows
+        // (from this site only) along with posting back to this site.
+        let sms_page = inspector.get(&format!("/notify/services/{sid}/templates/new?type=sms")).await;
+        for page in [inspector.get(&path).await, sms_page] {
+            assert!(page.body.contains("<script src=\"/notify/assets/preview.js\" defer></script>"));
+            let csp = page.header("content-security-policy");
+            assert_eq!(directive(csp, "script-src"), Some("'self'"), "{csp}");
+            assert_eq!(directive(csp, "connect-src"), Some("'self'"), "{csp}");
+            assert_eq!(directive(csp, "default-src"), Some("'none'"), "{csp}");
+            assert!(page.body.contains("role=\"status\" aria-live=\"polite\""), "the announcement");
+        }
+        let page = inspector.get(&path).await;
+        assert!(page.body.contains(&format!("data-preview=\"{endpoint}\"")), "{}", page.body);
+        let new_sms = inspector.get(&format!("/notify/services/{sid}/templates/new?type=sms")).await;
+        assert!(
+            new_sms.body.contains(&format!("data-preview=\"/notify/services/{sid}/templates/new/preview?type=sms\""))
+        );
+        // Other pages keep the kernel's policy, with no script at all.
+        let list = inspector.get(&format!("/notify/services/{sid}/templates")).await;
+        assert_eq!(directive(list.header("content-security-policy"), "script-src"), None);
+
+        let script = Browser::anonymous(&app).await.get("/notify/assets/preview.js").await;
+        assert_eq!(script.status, 200);
+        assert_eq!(script.header("content-type"), "text/javascript; charset=utf-8");
+        assert_eq!(script.header("cache-control"), "public, max-age=3600");
+        assert!(script.body.contains("data-preview") && script.body.contains("aria-busy"));
+
+        // The fragment: the preview of what was posted and nothing else; placeholders without a
+        // sample value show as themselves. Nothing is saved.
+        let form = [
+            ("name", "Tax return received"),
+            ("subject", "About ((reference))"),
+            ("content", "Hello ((name)), your reference is ((reference))."),
+            ("p:name", "Ada"),
+        ];
+        let fragment = inspector.post(&endpoint, &form).await;
+        assert_eq!(fragment.status, 200, "{}", fragment.body);
+        assert!(fragment.body.contains("Hello Ada, your reference is ((reference))."), "{}", fragment.body);
+        assert!(fragment.body.contains("<dd>About ((reference))</dd>"), "{}", fragment.body);
+        assert!(fragment.body.contains("sandbox=\"\" srcdoc=\""));
+        for whole_page in ["<html", "<form", "<h1", "preview-heading"] {
+            assert!(!fragment.body.contains(whole_page), "{whole_page} in {}", fragment.body);
+        }
+        assert_eq!(fragment.header("cache-control"), "no-store");
+        let t = store::template(app.kernel.db(), sid.parse().expect("id"), email.parse().expect("id"), None)
+            .await
+            .expect("template")
+            .expect("exists");
+        assert_eq!(t.version, 1, "a preview saves nothing");
+
+        // Without the CSRF token nobody gets one; nor does anyone without the `member` role.
+        assert_eq!(inspector.post_raw(&endpoint, &form).await.status, 403);
+        let org = demo_org(&app, &sid).await;
+        let reader = Email::parse("email", "reader@tax.demoland.example").expect("email");
+        let roles = Roles::parse_list("roles", &["auditor".to_string()]).expect("roles");
+        app.kernel.add_member(&Actor::operator(), org, &reader, "Rita Reader", &roles).await.expect("member");
+        let reader = Browser::signed_in(&app, reader.as_str()).await;
+        assert_eq!(reader.get(&format!("/notify/services/{sid}")).await.status, 200, "she sees the service");
+        assert_eq!(reader.post(&endpoint, &form).await.status, 403);
+        let clerk = Browser::signed_in(&app, CLERK).await;
+        assert_eq!(clerk.post(&endpoint, &form).await.status, 404, "another organisation's service");
+        let anonymous = Browser::anonymous(&app).await;
+        let signed_out = anonymous.post(&endpoint, &form).await;
+        assert_eq!((signed_out.status, signed_out.location()), (303, "/signin"));
+
+        // A new letter: the sample address where the form gives none; a link to no saved PDF.
+        let letter = format!("/notify/services/{sid}/templates/new/preview?type=letter");
+        let content = "Dear ((name)) of ((address_line_1)), ((postcode)).";
+        let fragment = inspector.post(&letter, &[("subject", "Your ((reference))"), ("content", content)]).await;
+        assert_eq!(fragment.status, 200);
+        for shown in ["Dear ((name)) of A. Citizen, DE1 2AB.", "<strong>Your ((reference))</strong>"] {
+            assert!(fragment.body.contains(shown), "{shown}: {}", fragment.body);
+        }
+        assert!(!fragment.body.contains("letter.pdf"));
+        // A saved letter's preview links to the version it was edited from.
+        let saved = demo["templates"]["letter"].as_str().expect("letter template");
+        let letter = format!("/notify/services/{sid}/templates/{saved}/preview?version=1");
+        let fragment = inspector.post(&letter, &[("subject", "S"), ("content", "Dear ((name))")]).await;
+        assert!(fragment.body.contains(&format!("/templates/{saved}/letter.pdf?version=1")), "{}", fragment.body);
+
+        // A text message, in French: its length, and mistakes said as on the page.
+        let sms = format!("/notify/services/{sid}/templates/new/preview?type=sms");
+        let french = Browser::signed_in(&app, INSPECTOR).await.in_french();
+        let fragment = french.post(&sms, &[("content", "Bonjour ((nom))"), ("p:nom", "Ada")]).await;
+        assert!(fragment.body.contains("Prévisualisation du SMS"), "{}", fragment.body);
+        assert!(fragment.body.contains("Bonjour Ada"), "{}", fragment.body);
+        assert!(fragment.body.contains("facturés comme 1 SMS"), "{}", fragment.body);
+        let empty = french.post(&sms, &[("content", " ")]).await;
+        assert_eq!(empty.status, 200);
+        assert!(empty.body.contains("Le message est vide."), "{}", empty.body);
+        assert!(inspector.post(&format!("{sms}x"), &[("content", "x")]).await.status >= 400, "an unknown type");
     }
 }
 

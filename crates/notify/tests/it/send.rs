@@ -732,3 +732,217 @@ async fn a_cancelled_notification_stops_and_gets_its_legal_fact() {
         assert_eq!(facts.status, 404);
     }
 }
+
+/// The timeline elements of `category`.
+fn elements<'a>(detail: &'a Value, category: &str) -> Vec<&'a Value> {
+    detail["timeline"].as_array().expect("timeline").iter().filter(|e| e["category"] == category).collect()
+}
+
+async fn pay(app: &TestApp, key: &str, path: &str, events: Value) -> Answer {
+    let headers = [("x-api-key", key), ("content-type", "application/json")];
+    call(app, "POST", path, &headers, json_body(&json!({"events": events}))).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reported_payment_makes_the_notification_paid_once() {
+    let sink = SmtpSink::start().await.expect("sink");
+    for (app, demo) in apps(&sink, 50).await {
+        let _worker = app.worker();
+        let key = demo["sender_api_key"].as_str().expect("key");
+        let creditor = demo["sender_tax_id"].as_str().expect("tax id");
+        let new_stream = |body: Value| {
+            let app = &app;
+            let demo = &demo;
+            async move {
+                let s = call(app, "POST", "/delivery-progresses/v2.9/streams", &sender(demo), json_body(&body)).await;
+                assert_eq!(s.status, 200, "{}", s.body);
+                format!("/delivery-progresses/v2.9/streams/{}/events", s.body["streamId"].as_str().expect("id"))
+            }
+        };
+        let payments_stream = new_stream(
+            json!({"title": "payments", "eventType": "TIMELINE", "groups": [], "filterValues": ["PAYMENT"]}),
+        )
+        .await;
+        let paid_stream =
+            new_stream(json!({"title": "paid", "eventType": "STATUS", "groups": [], "filterValues": ["PAID"]})).await;
+
+        let doc = upload(&app, &demo, &pdf("Pay 15 euro.")).await;
+        let tax_id = demo["recipient_with_domicile"]["taxId"].as_str().expect("tax id").to_string();
+        let notice = "302000100000019421";
+        let recipient = json!({"recipientType": "PF", "taxId": tax_id, "denomination": "Mario Rossi",
+            "payments": [{"pagoPa": {"noticeCode": notice, "creditorTaxId": creditor, "applyCost": false}}]});
+        let iun = submit(&app, &demo, &request(&demo, "2025/PAY-1", recipient, doc)).await["iun"]
+            .as_str()
+            .expect("iun")
+            .to_string();
+        wait_status(&app, &demo, &iun, "DELIVERED").await;
+
+        let paid_at = Timestamp::now().to_fixed();
+        let event = json!({"noticeCode": notice, "creditorTaxId": creditor, "paymentDate": paid_at, "amount": 1500});
+        let path = "/delivery/events/payment/pagopa";
+        // An unknown notice is refused as SEND does, naming the field; so is a bad field.
+        let mut unknown = event.clone();
+        unknown["noticeCode"] = json!("302000100000019999");
+        let refused = pay(&app, key, path, json!([event.clone(), unknown])).await;
+        assert_eq!(refused.status, 404, "{}", refused.body);
+        assert_eq!(refused.headers["content-type"], "application/problem+json");
+        assert_eq!(refused.body["errors"][0]["code"], "PN_DELIVERY_NOTIFICATIONNOTFOUND");
+        assert_eq!(refused.body["errors"][0]["element"], "body.events[1].noticeCode");
+        let mut bad = event.clone();
+        bad["creditorTaxId"] = json!("123");
+        let invalid = pay(&app, key, path, json!([bad])).await;
+        assert_eq!(invalid.status, 400);
+        assert_eq!(invalid.body["errors"][0]["element"], "body.events[0].creditorTaxId");
+        let mut someone_else = event.clone();
+        someone_else["recipientTaxId"] = json!("VRDLGU75C41F205X");
+        let other = pay(&app, key, path, json!([someone_else])).await;
+        assert_eq!(other.body["errors"][0]["element"], "body.events[0].recipientTaxId", "{}", other.body);
+        // Another organisation's key does not find the sender's notice.
+        let platform = demo["platform_api_key"].as_str().expect("key");
+        assert_eq!(pay(&app, platform, path, json!([event.clone()])).await.status, 404);
+        let untouched = wait_status(&app, &demo, &iun, "DELIVERED").await;
+        assert!(elements(&untouched, "PAYMENT").is_empty(), "nothing recorded from refused requests");
+
+        // The payment: recorded, PAID; reported again, nothing more.
+        let mut with_recipient = event.clone();
+        with_recipient["recipientTaxId"] = json!(tax_id);
+        with_recipient["recipientType"] = json!("PF");
+        let ok = pay(&app, key, path, json!([with_recipient])).await;
+        assert_eq!(ok.status, 204, "{}", ok.body);
+        assert_eq!(pay(&app, key, path, json!([event.clone()])).await.status, 204);
+        let detail = wait_status(&app, &demo, &iun, "PAID").await;
+        let paid = elements(&detail, "PAYMENT");
+        assert_eq!(paid.len(), 1, "recorded once: {paid:?}");
+        let element_id = format!("NOTIFICATION_PAID.IUN_{iun}.CODE_PPA{notice}{creditor}");
+        assert_eq!(paid[0]["elementId"], element_id.as_str());
+        let details = &paid[0]["details"];
+        assert_eq!(
+            (&details["recIndex"], &details["recipientType"], &details["amount"], &details["paymentSourceChannel"]),
+            (&json!(0), &json!("PF"), &json!(1500), &json!("PA"))
+        );
+        assert_eq!((&details["noticeCode"], &details["creditorTaxId"]), (&json!(notice), &json!(creditor)));
+        assert_eq!(details["uncertainPaymentDate"], false);
+        assert_eq!(ts(&paid[0]["eventTimestamp"]), Timestamp::parse(&paid_at).expect("time"));
+        let last = detail["notificationStatusHistory"].as_array().expect("history").last().expect("a status").clone();
+        assert_eq!(last["status"], "PAID");
+        assert_eq!(last["relatedTimelineElements"], json!([element_id]));
+
+        // The recipient sees it paid (and reading it, a view, does not undo PAID).
+        let list = call(
+            &app,
+            "GET",
+            "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z",
+            &person(&demo, &tax_id),
+            None,
+        )
+        .await;
+        assert_eq!(list.body["resultsPage"][0]["notificationStatus"], "PAID", "{}", list.body);
+        let seen =
+            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
+        assert_eq!(seen.body["notificationStatus"], "PAID");
+        assert_eq!(elements(&seen.body, "PAYMENT").len(), 1);
+        let viewed = wait(&app, &format!("/delivery/v2.8/notifications/sent/{iun}"), &sender(&demo), |b| {
+            !elements(b, "NOTIFICATION_VIEWED").is_empty()
+        })
+        .await;
+        assert_eq!(viewed["notificationStatus"], "PAID", "PAID is final");
+
+        // The sender's streams: the element once, and the status change once.
+        let events = call(&app, "GET", &payments_stream, &sender(&demo), None).await;
+        let events = events.body.as_array().expect("events").clone();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["element"]["elementId"], element_id.as_str());
+        assert_eq!(events[0]["newStatus"], "PAID");
+        let changes = call(&app, "GET", &paid_stream, &sender(&demo), None).await;
+        let changes: Vec<&str> =
+            changes.body.as_array().expect("events").iter().map(|e| e["newStatus"].as_str().unwrap_or("")).collect();
+        assert_eq!(changes, vec!["PAID"]);
+
+        // Audited once, in the same transaction as the element.
+        let audit = publica_kernel::audit::list(app.kernel.db(), None, None, 1000).await.expect("audit");
+        let recorded: Vec<_> =
+            audit.iter().filter(|e| e.action == "notify.send.payment.recorded" && e.object_id == iun).collect();
+        assert_eq!(recorded.len(), 1);
+        assert!(recorded[0].details.contains(&element_id));
+
+        // The F24 variant finds the recipient by tax id; the same event twice records once.
+        let f24 =
+            json!({"iun": iun, "recipientType": "PF", "recipientTaxId": tax_id, "paymentDate": paid_at, "amount": 700});
+        for _ in 0..2 {
+            let answer = pay(&app, key, "/delivery/events/payment/f24", json!([f24.clone()])).await;
+            assert_eq!(answer.status, 204, "{}", answer.body);
+        }
+        let mut stranger = f24.clone();
+        stranger["recipientTaxId"] = json!("VRDLGU75C41F205X");
+        let missing = pay(&app, key, "/delivery/events/payment/f24", json!([stranger])).await;
+        assert_eq!(
+            (missing.status, &missing.body["errors"][0]["element"]),
+            (404, &json!("body.events[0].recipientTaxId"))
+        );
+        let after = call(&app, "GET", &format!("/delivery/v2.8/notifications/sent/{iun}"), &sender(&demo), None).await;
+        let paid = elements(&after.body, "PAYMENT");
+        assert_eq!(paid.len(), 2);
+        assert!(
+            paid[1]["elementId"].as_str().expect("id").starts_with(&format!("NOTIFICATION_PAID.IUN_{iun}.CODE_F24"))
+        );
+        assert_eq!(paid[1]["details"]["amount"], 700);
+        assert!(publica_kernel::audit::verify(app.kernel.db(), app.kernel.keys()).await.expect("verify").is_ok());
+
+        // Once cancelled, a notice can no longer be paid.
+        call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
+        wait_status(&app, &demo, &iun, "CANCELLED").await;
+        let mut later = event.clone();
+        later["amount"] = json!(1);
+        assert_eq!(pay(&app, key, path, json!([later])).await.status, 404);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_send_api_is_described_and_rendered_on_the_reference_page() {
+    let doc = serde_json::to_value(NotifyBlock.openapi()).expect("json");
+    for (path, method) in [
+        ("/delivery/v2.6/requests", "post"),
+        ("/delivery/v2.8/notifications/sent/{iun}", "get"),
+        ("/delivery/events/payment/pagopa", "post"),
+        ("/delivery-progresses/v2.9/streams/{id}/events", "get"),
+        ("/delivery/v2.8/notifications/received/{iun}", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert_eq!(op["tags"], json!([send::api::openapi::TAG]), "{path}: {op}");
+    }
+    let pay = &doc["paths"]["/delivery/events/payment/pagopa"]["post"];
+    assert_eq!(pay["security"], json!([{"send_api_key": []}]));
+    assert!(pay["responses"]["404"]["content"]["application/problem+json"].is_object(), "{pay}");
+    assert_eq!(doc["components"]["securitySchemes"]["send_api_key"]["name"], "x-api-key");
+    let schemas = &doc["components"]["schemas"];
+    for name in ["NewNotificationRequest", "FullSentNotification", "TimelineElement", "Problem", "StreamMetadata"] {
+        assert!(schemas[name].is_object(), "{name} is described");
+    }
+    assert_eq!(schemas["NewNotificationRequest"]["properties"]["abstract"]["type"], json!(["string", "null"]));
+    assert!(schemas["NotificationStatus"]["enum"].as_array().expect("enum").contains(&json!("PAID")));
+    let operations: Vec<&Value> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("item").values())
+        .collect();
+    let send_ids: Vec<&str> = operations
+        .iter()
+        .filter(|op| op["tags"] == json!([send::api::openapi::TAG]))
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    assert_eq!(send_ids.len(), 27, "every SEND operation, with an id");
+    for id in &send_ids {
+        let uses = operations.iter().filter(|op| op["operationId"] == *id).count();
+        assert_eq!(uses, 1, "operation id {id} is unique");
+    }
+    // Notify's own description is still there.
+    assert!(doc["paths"]["/v2/notifications/email"]["post"].is_object());
+
+    let app = TestApp::each_with(&[Arc::new(NotifyBlock)], |_| {}).await.remove(0);
+    let page = app.get("/docs/api").await;
+    assert_eq!(page.status(), 200);
+    let html = String::from_utf8(axum::body::to_bytes(page.into_body(), usize::MAX).await.expect("body").to_vec())
+        .expect("utf-8");
+    assert!(html.contains("/delivery/events/payment/pagopa") && html.contains("/delivery/v2.6/requests"), "rendered");
+}

@@ -1,7 +1,10 @@
 //! SEND's HTTP API: the sender's B2B endpoints (`x-api-key`), event streams, the recipient's
 //! endpoints (for now a trusted platform call naming the person, see `docs/notify-send.md`),
-//! uploads to the URLs the preload hands out and signed downloads. Errors are SEND's Problem.
+//! uploads to the URLs the preload hands out, signed downloads, and the sender's payment events.
+//! Errors are SEND's Problem. `openapi` describes them all.
 
+pub mod openapi;
+mod payments;
 mod recipient;
 mod sender;
 mod streams;
@@ -43,6 +46,8 @@ pub fn routes(kernel: &Kernel) -> Router {
         .route("/delivery/v2.8/notifications/sent/{iun}", get(sender::sent))
         .route("/delivery/notifications/sent/{iun}/attachments/documents/{doc}", get(sender::document))
         .route("/delivery-push/v2.0/notifications/cancel/{iun}", put(sender::cancel))
+        .route("/delivery/events/payment/pagopa", post(payments::pagopa))
+        .route("/delivery/events/payment/f24", post(payments::f24))
         .route("/delivery-push/{iun}/legal-facts", get(sender::legal_facts))
         .route("/delivery-push/{iun}/legal-facts/{category}/{key}", get(sender::legal_fact_of_type))
         .route("/delivery-push/{iun}/download/legal-facts/{key}", get(sender::legal_fact))

@@ -41,6 +41,7 @@ fn instant(field: &str, value: Option<&str>) -> ApiResult<Timestamp> {
 }
 
 /// `GET /delivery/notifications/received`.
+#[utoipa::path(get, path = "/delivery/notifications/received", operation_id = "searchReceivedNotification", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key"), ("startDate" = String, Query), ("endDate" = String, Query), ("status" = Option<String>, Query), ("iunMatch" = Option<String>, Query), ("senderId" = Option<uuid::Uuid>, Query), ("subjectRegExp" = Option<String>, Query), ("size" = Option<i64>, Query), ("nextPagesKey" = Option<String>, Query)), responses((status = 200, description = "The person's notifications", body = super::openapi::NotificationSearchResponse), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn list(
     AxumState(send): AxumState<State>,
     person: Person,
@@ -61,6 +62,7 @@ pub async fn list(
 }
 
 /// `GET /delivery/notifications/received/{iun}` (and its v2.8 path).
+#[utoipa::path(get, path = "/delivery/v2.8/notifications/received/{iun}", operation_id = "getReceivedNotificationV28", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key"), ("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1")), responses((status = 200, description = "The notification as this recipient sees it (also at /delivery/notifications/received/{iun}); the first read perfects it", body = super::openapi::FullSentNotification), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not this person's", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn detail(
     AxumState(send): AxumState<State>,
     person: Person,
@@ -70,6 +72,7 @@ pub async fn detail(
 }
 
 /// `GET /delivery/notifications/received/{iun}/attachments/documents/{doc}`.
+#[utoipa::path(get, path = "/delivery/notifications/received/{iun}/attachments/documents/{doc}", operation_id = "getReceivedNotificationDocument", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key"), ("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1"), ("doc" = usize, Path)), responses((status = 200, description = "Download metadata; an access", body = super::openapi::DownloadMetadata), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, not this person's, or cancelled", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn document(
     AxumState(send): AxumState<State>,
     person: Person,
@@ -80,6 +83,7 @@ pub async fn document(
 }
 
 /// `GET /address-book/v1/digital-address`: the person's addresses, legal and courtesy.
+#[utoipa::path(get, path = "/address-book/v1/digital-address", operation_id = "getAddressesByRecipient", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key")), responses((status = 200, description = "The person's addresses", body = super::openapi::AddressBook), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn addresses(AxumState(send): AxumState<State>, person: Person) -> ApiResult<Json<Value>> {
     let all = send.addresses(&person.tax_id).await?;
     let pick = |legal: bool| -> Vec<Value> {
@@ -107,6 +111,7 @@ fn channel(kind: &str, channel: &str) -> ApiResult<AddressChannel> {
 }
 
 /// `PUT /address-book/v1/digital-address/{legal|courtesy}/{PEC|EMAIL|SMS}` with `{"value": …}`.
+#[utoipa::path(put, path = "/address-book/v1/digital-address/{kind}/{channel}", operation_id = "postRecipientAddress", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key"), ("kind" = String, Path, description = "legal or courtesy"), ("channel" = String, Path, description = "PEC (legal), EMAIL or SMS (courtesy)")), request_body = super::openapi::AddressValue, responses((status = 204, description = "Registered"), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn set_address(
     AxumState(send): AxumState<State>,
     person: Person,
@@ -120,6 +125,7 @@ pub async fn set_address(
 }
 
 /// `DELETE /address-book/v1/digital-address/{legal|courtesy}/{PEC|EMAIL|SMS}`.
+#[utoipa::path(delete, path = "/address-book/v1/digital-address/{kind}/{channel}", operation_id = "deleteRecipientAddress", tag = super::openapi::TAG, params(("x-publica-national-id" = String, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key"), ("kind" = String, Path), ("channel" = String, Path)), responses((status = 204, description = "Removed"), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Not the platform organisation's key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such address", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn remove_address(
     AxumState(send): AxumState<State>,
     person: Person,

@@ -24,6 +24,7 @@ use crate::send::store::{self, FileRow};
 use crate::send::{Cancellation, RequestKey, SubmitError};
 
 /// `POST /delivery/attachments/preload`: where to upload each file.
+#[utoipa::path(post, path = "/delivery/attachments/preload", operation_id = "presignedUploadRequest", tag = super::openapi::TAG, request_body = Vec<super::openapi::PreLoadRequest>, responses((status = 200, description = "Where to upload each file", body = Vec<super::openapi::PreLoadResponse>), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn preload(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -126,6 +127,7 @@ async fn read_body(body: Body, limit: usize) -> ApiResult<(Vec<u8>, Option<Heade
 
 /// `PUT /delivery/attachments/upload/{key}`: the upload the preload announced, checked against
 /// its secret, content type and SHA-256 (`x-amz-checksum-sha256`, as header or trailer).
+#[utoipa::path(put, path = "/delivery/attachments/upload/{key}", operation_id = "uploadPreloadedFile", tag = super::openapi::TAG, params(("key" = String, Path, description = "The key from the preload"), ("x-amz-meta-secret" = String, Header, description = "The preload's secret"), ("x-amz-checksum-sha256" = String, Header, description = "Base64 SHA-256 of the bytes (or an HTTP trailer)")), request_body(content = Vec<u8>, content_type = "application/pdf"), responses((status = 200, description = "Stored; the x-amz-version-id header is the versionToken"), (status = 400, description = "Wrong content type, or FILE_SHA_ERROR", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Wrong secret, or the URL expired", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such upload", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     AxumState(send): AxumState<State>,
     Path(key): Path<String>,
@@ -176,6 +178,7 @@ pub async fn upload(
 }
 
 /// `POST /delivery/v2.6/requests`: accepted for validation (202) or refused at once.
+#[utoipa::path(post, path = "/delivery/v2.6/requests", operation_id = "sendNewNotificationV26", tag = super::openapi::TAG, request_body = super::openapi::NewNotificationRequest, responses((status = 202, description = "Accepted for validation", body = super::openapi::NewNotificationResponse), (status = 400, description = "The request breaks the schema", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "PN_DUPLICATE_ENTRY: same paProtocolNumber and idempotenceToken, or a pagoPA notice in use", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn submit(AxumState(send): AxumState<State>, sender: Sender, body: axum::body::Bytes) -> ApiResult<Response> {
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(vec![ProblemError::new(model::INVALID, "body", format!("not JSON: {e}"))]))?;
@@ -204,6 +207,7 @@ pub struct StatusQuery {
 }
 
 /// `GET /delivery/v2.6/requests`: WAITING, ACCEPTED (with the IUN) or REFUSED (with errors).
+#[utoipa::path(get, path = "/delivery/v2.6/requests", operation_id = "retrieveNotificationRequestStatusV26", tag = super::openapi::TAG, params(("notificationRequestId" = Option<String>, Query), ("paProtocolNumber" = Option<String>, Query), ("idempotenceToken" = Option<String>, Query)), responses((status = 200, description = "WAITING, ACCEPTED or REFUSED", body = super::openapi::RequestStatusResponse), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn request_status(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -225,6 +229,7 @@ pub async fn request_status(
 }
 
 /// `GET /delivery/v2.8/notifications/sent/{iun}`.
+#[utoipa::path(get, path = "/delivery/v2.8/notifications/sent/{iun}", operation_id = "retrieveSentNotificationV28", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1")), responses((status = 200, description = "The notification, its status history and timeline", body = super::openapi::FullSentNotification), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, not yours, in validation or refused", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn sent(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -234,6 +239,7 @@ pub async fn sent(
 }
 
 /// `GET /delivery/notifications/sent/{iun}/attachments/documents/{doc}`.
+#[utoipa::path(get, path = "/delivery/notifications/sent/{iun}/attachments/documents/{doc}", operation_id = "retrieveSentNotificationDocument", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1"), ("doc" = usize, Path, description = "The document's index, from 0")), responses((status = 200, description = "Download metadata", body = super::openapi::DownloadMetadata), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn document(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -244,6 +250,7 @@ pub async fn document(
 }
 
 /// `PUT /delivery-push/v2.0/notifications/cancel/{iun}`.
+#[utoipa::path(put, path = "/delivery-push/v2.0/notifications/cancel/{iun}", operation_id = "notificationCancellation", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1")), responses((status = 202, description = "Cancellation accepted (or already done)", body = super::openapi::CancellationStatus), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn cancel(AxumState(send): AxumState<State>, sender: Sender, Path(iun): Path<String>) -> ApiResult<Response> {
     let (code, detail) = match send.request_cancel(sender.org_id, &iun).await? {
         Cancellation::Accepted => ("NOTIFICATION_CANCELLATION_ACCEPTED", "the cancellation is in progress"),
@@ -254,6 +261,7 @@ pub async fn cancel(AxumState(send): AxumState<State>, sender: Sender, Path(iun)
 }
 
 /// `GET /delivery-push/{iun}/legal-facts`.
+#[utoipa::path(get, path = "/delivery-push/{iun}/legal-facts", operation_id = "retrieveNotificationLegalFacts", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1"), ("x-publica-national-id" = Option<String>, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key")), responses((status = 200, description = "The legal facts you may read", body = Vec<super::openapi::LegalFactListElement>), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn legal_facts(
     AxumState(send): AxumState<State>,
     reader: Reader,
@@ -264,6 +272,7 @@ pub async fn legal_facts(
 }
 
 /// `GET /delivery-push/{iun}/legal-facts/{legalFactType}/{legalFactId}`.
+#[utoipa::path(get, path = "/delivery-push/{iun}/legal-facts/{category}/{key}", operation_id = "retrieveLegalFact", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1"), ("category" = String, Path, description = "The legal fact's category"), ("key" = String, Path, description = "The legal fact's key"), ("x-publica-national-id" = Option<String>, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key")), responses((status = 200, description = "Download metadata", body = super::openapi::DownloadMetadata), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn legal_fact_of_type(
     AxumState(send): AxumState<State>,
     reader: Reader,
@@ -279,6 +288,7 @@ pub async fn legal_fact_of_type(
 }
 
 /// `GET /delivery-push/{iun}/download/legal-facts/{legalFactId}`.
+#[utoipa::path(get, path = "/delivery-push/{iun}/download/legal-facts/{key}", operation_id = "downloadLegalFactById", tag = super::openapi::TAG, params(("iun" = String, Path, description = "The IUN, e.g. DPDA-LVZM-JREL-202501-N-1"), ("key" = String, Path, description = "The legal fact's key"), ("x-publica-national-id" = Option<String>, Header, description = "The person the platform acts for (codice fiscale); with the platform organisation's key")), responses((status = 200, description = "Download metadata", body = super::openapi::DownloadMetadata), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn legal_fact(
     AxumState(send): AxumState<State>,
     reader: Reader,
@@ -296,6 +306,7 @@ pub struct DownloadQuery {
 }
 
 /// `GET /delivery/files/{key}?expires=&signature=`: the bytes behind a signed URL.
+#[utoipa::path(get, path = "/delivery/files/{key}", operation_id = "downloadSignedFile", tag = super::openapi::TAG, params(("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)), responses((status = 200, description = "The file (PDF or JSON)", content_type = "application/pdf"), (status = 403, description = "Invalid or expired link", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn download(
     AxumState(send): AxumState<State>,
     Path(key): Path<String>,
@@ -314,6 +325,7 @@ pub async fn download(
 }
 
 /// `GET /delivery-push/seal-certificate`: the certificate legal facts are sealed with (DER).
+#[utoipa::path(get, path = "/delivery-push/seal-certificate", operation_id = "retrieveSealCertificate", tag = super::openapi::TAG, responses((status = 200, description = "The seal's X.509 certificate (DER)", content_type = "application/pkix-cert")))]
 pub async fn seal_certificate(AxumState(send): AxumState<State>) -> ApiResult<Response> {
     let seal = send.seal().await?;
     Ok(([(header::CONTENT_TYPE, "application/pkix-cert")], seal.certificate_der().to_vec()).into_response())

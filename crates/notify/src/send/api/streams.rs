@@ -88,6 +88,7 @@ async fn own(send: &State, sender: &Sender, id: Uuid) -> ApiResult<StreamRow> {
 }
 
 /// `POST /delivery-progresses/v2.9/streams`.
+#[utoipa::path(post, path = "/delivery-progresses/v2.9/streams", operation_id = "createEventStreamV29", tag = super::openapi::TAG, request_body = super::openapi::StreamRequest, responses((status = 200, description = "The new stream", body = super::openapi::StreamMetadata), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "replacedStreamId not found", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Too many active streams", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn create(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -140,12 +141,14 @@ pub async fn create(
 }
 
 /// `GET /delivery-progresses/v2.9/streams`.
+#[utoipa::path(get, path = "/delivery-progresses/v2.9/streams", operation_id = "listEventStreamsV29", tag = super::openapi::TAG, responses((status = 200, description = "Your streams", body = Vec<super::openapi::StreamListElement>), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn list(AxumState(send): AxumState<State>, sender: Sender) -> ApiResult<Json<Value>> {
     let streams = store::streams_of(send.kernel().db(), sender.org_id).await?;
     Ok(Json(json!(streams.iter().map(|s| json!({"streamId": s.id, "title": s.title})).collect::<Vec<_>>())))
 }
 
 /// `GET /delivery-progresses/v2.9/streams/{id}`.
+#[utoipa::path(get, path = "/delivery-progresses/v2.9/streams/{id}", operation_id = "retrieveEventStreamV29", tag = super::openapi::TAG, params(("id" = uuid::Uuid, Path)), responses((status = 200, description = "The stream", body = super::openapi::StreamMetadata), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn get_one(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -155,6 +158,7 @@ pub async fn get_one(
 }
 
 /// `PUT /delivery-progresses/v2.9/streams/{id}`: groups may only grow; waitForAccepted stays.
+#[utoipa::path(put, path = "/delivery-progresses/v2.9/streams/{id}", operation_id = "updateEventStreamV29", tag = super::openapi::TAG, params(("id" = uuid::Uuid, Path)), request_body = super::openapi::StreamRequest, responses((status = 200, description = "The stream", body = super::openapi::StreamMetadata), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "The stream is disabled", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn update(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -184,6 +188,7 @@ pub async fn update(
 }
 
 /// `DELETE /delivery-progresses/v2.9/streams/{id}`: the stream and its unread events.
+#[utoipa::path(delete, path = "/delivery-progresses/v2.9/streams/{id}", operation_id = "removeEventStreamV29", tag = super::openapi::TAG, params(("id" = uuid::Uuid, Path)), responses((status = 204, description = "Deleted with its unread events"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn delete(AxumState(send): AxumState<State>, sender: Sender, Path(id): Path<Uuid>) -> ApiResult<Response> {
     own(&send, &sender, id).await?;
     let mut tx = send.kernel().db().begin().await.map_err(Error::from)?;
@@ -193,6 +198,7 @@ pub async fn delete(AxumState(send): AxumState<State>, sender: Sender, Path(id):
 }
 
 /// `POST /delivery-progresses/v2.9/streams/{id}/action/disable`: no new events; still readable.
+#[utoipa::path(post, path = "/delivery-progresses/v2.9/streams/{id}/action/disable", operation_id = "disableEventStreamV29", tag = super::openapi::TAG, params(("id" = uuid::Uuid, Path)), responses((status = 200, description = "Disabled: no new events", body = super::openapi::StreamMetadata), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn disable(
     AxumState(send): AxumState<State>,
     sender: Sender,
@@ -215,6 +221,7 @@ pub struct EventsQuery {
 }
 
 /// `GET /delivery-progresses/v2.9/streams/{id}/events?lastEventId=`.
+#[utoipa::path(get, path = "/delivery-progresses/v2.9/streams/{id}/events", operation_id = "consumeEventStreamV29", tag = super::openapi::TAG, params(("id" = uuid::Uuid, Path), ("lastEventId" = Option<String>, Query, description = "Acknowledges this event and all before it")), responses((status = 200, description = "Up to a page of events; the retry-after header (ms) is 0 when more wait", body = Vec<super::openapi::ProgressResponseElement>), (status = 400, description = "Invalid request", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or invalid x-api-key", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "Not found (or not yours)", body = super::openapi::Problem, content_type = "application/problem+json")), security(("send_api_key" = [])))]
 pub async fn events(
     AxumState(send): AxumState<State>,
     sender: Sender,
