@@ -503,3 +503,71 @@ async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() 
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn received_texts_are_listed_and_posted_to_the_inbound_callback() {
+    use std::sync::Mutex;
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/inbound",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                sink.lock().expect("lock").push((auth, body.0));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://127.0.0.1:{}/inbound", listener.local_addr().expect("addr").port());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let smtp = SmtpSink::start().await.expect("sink");
+    let gateway = "gateway-token-0123456789";
+    for (app, demo) in apps(&smtp, |c| {
+        c.sections.insert("notify".into(), json!({"sms": {"url": "http://127.0.0.1:9/unused", "token": gateway}}));
+    })
+    .await
+    {
+        received.lock().expect("lock").clear();
+        let notify = app.kernel.get::<publica_notify::Notify>().expect("notify");
+        let service_id = uuid::Uuid::parse_str(demo["service_id"].as_str().expect("id")).expect("uuid");
+        let service = publica_notify::store::service(app.kernel.db(), service_id).await.expect("db").expect("service");
+        let actor = publica_kernel::audit::Actor::system("test");
+        notify
+            .set_callback(
+                &actor,
+                &service,
+                publica_notify::store::CallbackKind::Inbound,
+                Some((&url, "inbound-token-123")),
+            )
+            .await
+            .expect("callback");
+        let _worker = app.worker();
+        let inbound = json!({"to": demo["inbound_number"], "from": "+447700900321", "body": "STOP please"});
+        let (status, _) = app.json("POST", "/notify/providers/sms/inbound", "wrong-token", Some(inbound.clone())).await;
+        assert_eq!(status, 401);
+        let (status, body) = app.json("POST", "/notify/providers/sms/inbound", gateway, Some(inbound)).await;
+        assert_eq!(status, 204, "{body}");
+        let (_, list) = app.json("GET", "/v2/received-text-messages", &token(&key(&demo, "live")), None).await;
+        let texts = list["received_text_messages"].as_array().expect("list");
+        assert_eq!(texts.len(), 1, "{list}");
+        assert_eq!(
+            (texts[0]["content"].as_str(), texts[0]["user_number"].as_str()),
+            (Some("STOP please"), Some("447700900321"))
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while received.lock().expect("lock").is_empty() {
+            assert!(std::time::Instant::now() < deadline, "{}: no inbound callback", app.backend);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (auth, body) = received.lock().expect("lock")[0].clone();
+        assert_eq!(auth, "Bearer inbound-token-123");
+        assert_eq!(
+            (body["message"].as_str(), body["source_number"].as_str()),
+            (Some("STOP please"), Some("447700900321"))
+        );
+        assert_eq!(body["destination_number"], demo["inbound_number"]);
+    }
+}
