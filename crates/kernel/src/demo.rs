@@ -62,6 +62,22 @@ const ORGS: &[DemoOrg] = &[
     },
 ];
 
+/// Bytes derived from the master key for the demo datum named `label`: the same on every seed
+/// of a data directory, so ids and keys in `demo-credentials.json` stay valid.
+pub fn derived(kernel: &Kernel, label: &str) -> [u8; 32] {
+    hmac_sha256(&kernel.keys().master().derive("publica-demo-v1"), label.as_bytes())
+}
+
+/// The demo API key of `block` for an organisation (`publica_{block}_…`, derived from `label`),
+/// stored on the first seed.
+pub async fn api_key(kernel: &Kernel, org_id: uuid::Uuid, block: &str, name: &str, label: &str) -> Result<String> {
+    let token = format!("publica_{block}_{}", b64url(&derived(kernel, label)));
+    match kernel.insert_api_key(&Actor::system("demo"), org_id, block, name, &token).await {
+        Ok(_) | Err(Error::Conflict(_)) => Ok(token),
+        Err(e) => Err(e),
+    }
+}
+
 /// Seed Demoland's organisations, members and one kernel API key per organisation.
 pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
     let actor = Actor::system("demo");
@@ -80,17 +96,7 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
             }
             members.push(json!({ "email": email, "name": name, "roles": roles }));
         }
-        let token = format!(
-            "publica_kernel_{}",
-            b64url(&hmac_sha256(
-                &kernel.keys().master().derive("publica-demo-v1"),
-                format!("kernel:{}", demo.slug).as_bytes()
-            ))
-        );
-        match kernel.insert_api_key(&actor, org.id, "kernel", "Demo kernel key", &token).await {
-            Ok(_) | Err(Error::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
+        let token = api_key(kernel, org.id, "kernel", "Demo kernel key", &format!("kernel:{}", demo.slug)).await?;
         orgs.push(json!({
             "slug": demo.slug,
             "name": demo.name,

@@ -4,7 +4,6 @@
 
 use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
-use publica_kernel::crypto::hmac_sha256;
 use publica_kernel::error::{Error, Result};
 use serde_json::json;
 use uuid::Uuid;
@@ -34,7 +33,7 @@ We have received your tax return. Your reference is ((reference)).\n\n\
 Yours sincerely,\n\nDemoland Tax Office";
 
 fn derived(kernel: &Kernel, what: &str) -> [u8; 16] {
-    let mac = hmac_sha256(&kernel.keys().master().derive("publica-demo-v1"), format!("notify:{what}").as_bytes());
+    let mac = publica_kernel::demo::derived(kernel, &format!("notify:{what}"));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&mac[..16]);
     bytes

@@ -5,7 +5,6 @@
 
 use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
-use publica_kernel::crypto::{b64url, hmac_sha256};
 use publica_kernel::error::{Error, Result};
 use serde_json::{Value, json};
 
@@ -22,12 +21,7 @@ async fn key(kernel: &Kernel, slug: &str, name: &str) -> Result<String> {
         .organisation_by_slug(slug)
         .await?
         .ok_or_else(|| Error::internal(format!("the kernel's demo ({slug}) must be seeded first")))?;
-    let mac = hmac_sha256(&kernel.keys().master().derive("publica-demo-v1"), format!("notify-send:{slug}").as_bytes());
-    let token = format!("publica_notify_{}", b64url(&mac));
-    match kernel.insert_api_key(&Actor::system("demo"), org.id, "notify", name, &token).await {
-        Ok(_) | Err(Error::Conflict(_)) => Ok(token),
-        Err(e) => Err(e),
-    }
+    publica_kernel::demo::api_key(kernel, org.id, "notify", name, &format!("notify-send:{slug}")).await
 }
 
 pub async fn seed(kernel: &Kernel) -> Result<Value> {

@@ -52,6 +52,29 @@ fn errors(body: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+type Received = Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+
+/// A service's callback endpoint: its URL, and the `Authorization` header and body of each post.
+async fn callback_receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/callback",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                sink.lock().expect("lock").push((auth, body.0));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://127.0.0.1:{}/callback", listener.local_addr().expect("addr").port());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, received)
+}
+
 async fn wait_status(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -439,23 +462,7 @@ async fn contents_are_purged_after_the_retention_period_and_counts_stay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() {
-    use std::sync::Mutex;
-    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
-    let sink = received.clone();
-    let router = axum::Router::new().route(
-        "/receipts",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
-            let sink = sink.clone();
-            async move {
-                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-                sink.lock().expect("lock").push((auth, body.0));
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://127.0.0.1:{}/receipts", listener.local_addr().expect("addr").port());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (url, received) = callback_receiver().await;
     let smtp = SmtpSink::start().await.expect("sink");
     for (app, demo) in apps(&smtp, |_| {}).await {
         received.lock().expect("lock").clear();
@@ -506,23 +513,7 @@ async fn delivery_receipts_are_posted_to_the_services_callback_with_its_token() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn received_texts_are_listed_and_posted_to_the_inbound_callback() {
-    use std::sync::Mutex;
-    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
-    let sink = received.clone();
-    let router = axum::Router::new().route(
-        "/inbound",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
-            let sink = sink.clone();
-            async move {
-                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-                sink.lock().expect("lock").push((auth, body.0));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://127.0.0.1:{}/inbound", listener.local_addr().expect("addr").port());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (url, received) = callback_receiver().await;
     let smtp = SmtpSink::start().await.expect("sink");
     let gateway = "gateway-token-0123456789";
     for (app, demo) in apps(&smtp, |c| {
