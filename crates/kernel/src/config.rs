@@ -163,6 +163,15 @@ pub struct Loaded {
 }
 
 impl Config {
+    /// The public address of this deployment, without a trailing slash, for links in messages
+    /// and token audiences: `public_url`, or `http://` and the listening address.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
+            _ => format!("http://{}", self.listen),
+        }
+    }
+
     /// Load from `publica.toml` (or `$PUBLICA_CONFIG`) and the process environment; `sections`
     /// are the blocks' own sections with their defaults (`("notify", {...})`).
     pub fn load(sections: &[(&str, serde_json::Value)]) -> Result<Loaded, ConfigError> {

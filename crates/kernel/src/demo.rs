@@ -55,6 +55,18 @@ const ORGS: &[DemoOrg] = &[
         members: &[("case-worker@health.demoland.example", "Hugo Caseworker", &["admin", "member"])],
     },
     DemoOrg {
+        slug: "civil-registry",
+        name: "Demoland Civil Registry",
+        kind: OrgKind::Agency,
+        members: &[("registrar@civil-registry.demoland.example", "Rosa Registrar", &["admin", "member"])],
+    },
+    DemoOrg {
+        slug: "chamber-of-commerce",
+        name: "Demoland Chamber of Commerce",
+        kind: OrgKind::Agency,
+        members: &[("clerk@chamber.demoland.example", "Claude Clerk", &["admin", "member"])],
+    },
+    DemoOrg {
         slug: "acme-bakery",
         name: "Acme Bakery Ltd",
         kind: OrgKind::Business,

@@ -41,14 +41,18 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
             anyhow::bail!("--blocks names `{unknown}`, which this binary does not have; known: {}", known.join(", "));
         }
     }
-    let kernel = Kernel::open(config.clone(), &refs).await.context("cannot open the database")?;
-    if config.demo {
-        seed_demo(&kernel, &blocks).await?;
-    }
+    // Bound first, so that a port chosen by the system (`--listen 127.0.0.1:0`) is the one the
+    // blocks put into links and token audiences when no public URL is configured.
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (is another process using it? set --listen)", config.listen))?;
     let address = listener.local_addr()?;
+    let mut config = config;
+    config.listen = address;
+    let kernel = Kernel::open(config.clone(), &refs).await.context("cannot open the database")?;
+    if config.demo {
+        seed_demo(&kernel, &blocks).await?;
+    }
     let app = publica_kernel::web::app(&kernel, &blocks);
 
     let (stop_tx, stop_rx) = watch::channel(false);

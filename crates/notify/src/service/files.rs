@@ -77,10 +77,7 @@ impl Notify {
 
     /// The public address of this deployment, for links in messages.
     pub fn public_base(&self) -> String {
-        match &self.kernel.config().public_url {
-            Some(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
-            _ => format!("http://{}", self.kernel.config().listen),
-        }
+        self.kernel.config().public_base()
     }
 }
 

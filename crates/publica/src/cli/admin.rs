@@ -40,9 +40,7 @@ pub async fn run(kernel: Kernel, command: AdminCommand) -> anyhow::Result<ExitCo
                 _ => anyhow::bail!("{email} is a member of several organisations; name one with --org SLUG"),
             };
             let token = kernel.issue_login_link(&Actor::operator(), member.id).await?;
-            let base =
-                kernel.config().public_url.clone().unwrap_or_else(|| format!("http://{}", kernel.config().listen));
-            println!("{}/signin/link/{token}", base.trim_end_matches('/'));
+            println!("{}/signin/link/{token}", kernel.config().public_base());
             eprintln!(
                 "valid once, for {} minutes, for {} ({})",
                 kernel.config().session.login_link_ttl_minutes,
