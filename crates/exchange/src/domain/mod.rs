@@ -1,0 +1,8 @@
+//! The exchange's vocabulary: X-Road identifiers, clients' public keys and the records of the
+//! catalogue, agreements and purposes.
+
+pub mod ids;
+pub mod keys;
+pub mod model;
+
+pub use model::*;
