@@ -4,7 +4,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, runAxe, formatAxe, NOTIFY_ADMIN_EMAIL } from './harness.mjs';
+import {
+  startServer, launchBrowser, runAxe, formatAxe, assertPage, assertAccessible, NOTIFY_ADMIN_EMAIL,
+} from './harness.mjs';
 
 // What each page must show, so that a page that renders the wrong thing
 // (an error, the sign-in page, the other language) fails before axe runs.
@@ -53,39 +55,6 @@ const LANGS = {
 
 const PUBLIC_PAGES = ['/', '/demo', '/signin', '/docs/api'];
 const ADMIN_PAGES = ['/admin', '/admin/members', '/admin/api-keys', '/admin/audit'];
-
-/** Check the page is the expected one in the expected language. */
-async function assertPage(page, lang, h1) {
-  assert.equal(await page.getAttribute('html', 'lang'), lang, 'html lang');
-  // Contrast and target-size checks mean something only with the real styles.
-  const styled = await page.evaluate(() => [...document.styleSheets]
-    .some((sheet) => new URL(sheet.href ?? 'about:blank').pathname === '/assets/publica.css'
-      && sheet.cssRules.length > 0));
-  assert.ok(styled, 'the stylesheet /assets/publica.css is loaded');
-  const headings = await page.locator('h1').allInnerTexts();
-  assert.deepEqual(headings.map((h) => h.trim()), [h1], 'the page has exactly one h1, the expected one');
-  const nav = page.getByRole('navigation', { name: lang === 'fr' ? 'Principal' : 'Main' });
-  assert.equal(
-    (await nav.getByRole('link', { name: LANGS[lang].home, exact: true }).innerText()).trim(),
-    LANGS[lang].home,
-    'main navigation in the page language',
-  );
-}
-
-/** Run axe and fail with the full list of violations. */
-async function assertAccessible(t, page, label) {
-  const { version, violations, incomplete } = await runAxe(page);
-  if (incomplete.length > 0) {
-    // "Needs review" results (axe could not decide, e.g. contrast over an
-    // image). Reported, not failed on.
-    t.diagnostic(`axe ${version} needs review on ${label}: ${incomplete.map((r) => r.id).join(', ')}`);
-  }
-  assert.equal(
-    violations.length,
-    0,
-    `axe ${version} found ${violations.length} violation(s) on ${label}:\n${formatAxe(violations)}`,
-  );
-}
 
 describe('accessibility: axe-core, WCAG 2.2 AA', () => {
   let server;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 const execFileAsync = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -229,6 +230,55 @@ export async function runAxe(page) {
       incomplete: results.incomplete.map(pick),
     };
   }, AXE_TAGS);
+}
+
+/**
+ * The kernel's main navigation (layout.html) in each language: its label and the link every
+ * page has. Blocks whose pages extend the kernel's layout (notify, registry, exchange) have it too.
+ */
+export const MAIN_NAV = {
+  en: { label: 'Main', home: 'Home' },
+  fr: { label: 'Principal', home: 'Accueil' },
+};
+
+/**
+ * Check the page is the expected one in the expected language: `html lang`, the real
+ * stylesheet loaded, exactly one h1 with the expected text, and the kernel's main navigation
+ * in that language.
+ */
+export async function assertPage(page, lang, h1) {
+  assert.equal(await page.getAttribute('html', 'lang'), lang, 'html lang');
+  // Contrast and target-size checks mean something only with the real styles.
+  const styled = await page.evaluate(() => [...document.styleSheets]
+    .some((sheet) => new URL(sheet.href ?? 'about:blank').pathname === '/assets/publica.css'
+      && sheet.cssRules.length > 0));
+  assert.ok(styled, 'the stylesheet /assets/publica.css is loaded');
+  const headings = await page.locator('h1').allInnerTexts();
+  assert.deepEqual(headings.map((h) => h.trim()), [h1], 'the page has exactly one h1, the expected one');
+  const { label, home } = MAIN_NAV[lang];
+  const nav = page.getByRole('navigation', { name: label, exact: true });
+  assert.equal(
+    (await nav.getByRole('link', { name: home, exact: true }).innerText()).trim(),
+    home,
+    'main navigation in the page language',
+  );
+}
+
+/**
+ * Run axe on the page and fail with the full list of violations; "needs review" results
+ * (axe could not decide, e.g. contrast over an image) are reported as diagnostics of the
+ * test `t`, not failed on.
+ */
+export async function assertAccessible(t, page, label) {
+  const { version, violations, incomplete } = await runAxe(page);
+  if (incomplete.length > 0) {
+    t.diagnostic(`axe ${version} needs review on ${label}: ${incomplete.map((r) => r.id).join(', ')}`);
+  }
+  assert.equal(
+    violations.length,
+    0,
+    `axe ${version} found ${violations.length} violation(s) on ${label}:\n${formatAxe(violations)}`,
+  );
 }
 
 /** Human-readable list of axe results for assertion messages. */

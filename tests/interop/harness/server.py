@@ -207,10 +207,20 @@ class PublicaServer:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def credentials(self) -> dict:
-        """The `notify` section of the demo credentials the server wrote."""
+    def credentials(self, block: str = "notify") -> dict:
+        """One block's section of the demo credentials the server wrote."""
         path = self.backend.data_dir / "demo-credentials.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        if "notify" not in data:
-            raise ServerError(f"{path} has no `notify` section (keys: {sorted(data)})")
-        return data["notify"]
+        if block not in data:
+            raise ServerError(f"{path} has no `{block}` section (keys: {sorted(data)})")
+        return data[block]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `publica ARGS` against this server's data directory and database."""
+        return subprocess.run(
+            [str(publica_binary()), *args, *self.backend.args()],
+            env=self._child_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )

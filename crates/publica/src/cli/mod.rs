@@ -1,6 +1,7 @@
-//! Command-line interface: `publica serve|migrate|audit|config|jobs|keys|admin`.
+//! Command-line interface: `publica serve|migrate|audit|config|jobs|keys|admin|registry|exchange`.
 
 mod admin;
+mod exchange;
 mod jobs;
 mod keys;
 
@@ -68,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// The exchange: its signed message log and each person's data-usage log.
+    Exchange {
+        #[command(subcommand)]
+        command: exchange::ExchangeCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,7 +90,12 @@ enum ConfigCommand {
 
 /// Every block this binary carries, in start-up order.
 pub fn blocks() -> Vec<Arc<dyn Block>> {
-    vec![Arc::new(publica_kernel::block::KernelBlock), Arc::new(publica_notify::NotifyBlock)]
+    vec![
+        Arc::new(publica_kernel::block::KernelBlock),
+        Arc::new(publica_notify::NotifyBlock),
+        Arc::new(publica_registry::RegistryBlock),
+        Arc::new(publica_exchange::ExchangeBlock),
+    ]
 }
 
 fn block_refs(blocks: &[Arc<dyn Block>]) -> Vec<&dyn Block> {
@@ -156,6 +167,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs { command } => jobs::run(open_existing(config, &blocks).await?, command).await,
         Command::Keys { command } => keys::run(open_existing(config, &blocks).await?, command).await,
         Command::Admin { command } => admin::run(open_existing(config, &blocks).await?, command).await,
+        Command::Exchange { command: exchange::ExchangeCommand::VerifyBundle { file } } => exchange::verify_bundle(&file),
+        Command::Exchange { command } => exchange::run(open_existing(config, &blocks).await?, command).await,
     }
 }
 
