@@ -201,7 +201,7 @@ async fn an_approved_request_releases_the_previewed_data_once_and_logs_it() {
             "Demoland Income Tax Act, s. 12",
             "Person lookup",
             "Demoland Civil Registry",
-            "birth_date",
+            "<li>Birth date</li>",
             "Martin",
             "Camille Anne",
             "Residence › Municipality",
@@ -462,7 +462,7 @@ async fn the_preview_page_speaks_french() {
             assert!(page.html.contains(expected), "{expected} on the French page");
         }
         assert!(!page.html.contains("Share your data"), "no English left");
-        assert!(page.html.contains("over-18"), "the check is the data item");
+        assert!(page.html.contains("<li>Over 18</li>"), "the check is the data item");
     }
 }
 
