@@ -4,6 +4,7 @@ mod admin;
 mod exchange;
 mod jobs;
 mod keys;
+mod registry;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,11 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// Registers: bulk import and export (CSV, JSON Lines).
+    Registry {
+        #[command(subcommand)]
+        command: registry::RegistryCommand,
     },
     /// The exchange: its signed message log and each person's data-usage log.
     Exchange {
@@ -167,6 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs { command } => jobs::run(open_existing(config, &blocks).await?, command).await,
         Command::Keys { command } => keys::run(open_existing(config, &blocks).await?, command).await,
         Command::Admin { command } => admin::run(open_existing(config, &blocks).await?, command).await,
+        Command::Registry { command } => registry::run(open_existing(config, &blocks).await?, command).await,
         Command::Exchange { command: exchange::ExchangeCommand::VerifyBundle { file } } => exchange::verify_bundle(&file),
         Command::Exchange { command } => exchange::run(open_existing(config, &blocks).await?, command).await,
     }

@@ -47,9 +47,9 @@ pub enum RegistryCommand {
     Export {
         /// The register, e.g. population.
         register: String,
-        /// csv or jsonl.
-        #[arg(long, default_value = "jsonl")]
-        format: String,
+        /// csv or jsonl; default: from the output file's extension, else jsonl.
+        #[arg(long)]
+        format: Option<String>,
         /// Valid time: the register as it stood at this date (default now).
         #[arg(long, value_name = "WHEN")]
         as_of: Option<String>,
@@ -82,7 +82,12 @@ pub async fn run(kernel: Kernel, command: RegistryCommand) -> anyhow::Result<Exi
                 valid_at: as_of.as_deref().map(|t| instant("--as-of", t)).transpose()?,
                 known_at: known_at.as_deref().map(|t| instant("--known-at", t)).transpose()?,
             };
-            let options = ExportOptions { format: parse_format(&format)?, as_of };
+            let format = match (&format, &output) {
+                (Some(text), _) => parse_format(text)?,
+                (None, Some(path)) => Format::from_path(path).unwrap_or(Format::JsonLines),
+                (None, None) => Format::JsonLines,
+            };
+            let options = ExportOptions { format, as_of };
             export(&kernel, &registry, &register, &options, output).await
         }
         RegistryCommand::Imports { register, limit } => {

@@ -82,8 +82,7 @@ impl Job {
                 }
             };
             let csv = format == Format::Csv;
-            // Checking is CPU-bound; a writing pass only has to keep ahead of the database.
-            let threads = if pass == Pass::Check { threads() } else { 1 };
+            let threads = threads();
             let mut seen: HashMap<u128, u64> = HashMap::new();
             let mut read = 0u64;
             loop {
@@ -173,10 +172,7 @@ impl Job {
         let mut tx = self.kernel.db().begin().await?;
         let mut done = 0u64;
         self.report(Phase::Publishing, 0, total);
-        let mut t_wait = 0f64;
-        let mut t = std::time::Instant::now();
         while let Some(chunk) = chunks.recv().await {
-            t_wait += t.elapsed().as_secs_f64();
             let chunk = self.good(chunk?, done)?;
             let lines: Vec<(u64, String)> = chunk.good.iter().map(|g| (g.line, g.id.clone())).collect();
             if let Err(e) = self.registry.insert_batch(&mut tx, &self.info, &self.records(chunk.good)).await {
@@ -185,9 +181,7 @@ impl Job {
             }
             done += chunk.read;
             self.report(Phase::Publishing, done, total);
-            t = std::time::Instant::now();
         }
-        eprintln!("TIME wait {t_wait:.3}");
         state::written(&mut tx, &self.import.id, done as i64).await?;
         state::finish(&mut tx, &self.import.id, State::Published).await?;
         self.audit(&mut tx, actor, org, done).await?;
