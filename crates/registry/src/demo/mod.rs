@@ -119,10 +119,20 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
         kernel.audit(&mut tx, event).await?;
         tx.commit().await?;
     }
+    // The keepers' keys for the GovStack data API, which serves only a register's keeper.
+    let mut api_keys = serde_json::Map::new();
+    for info in &infos {
+        let slug = kernel.organisation(info.owner_org).await?.slug;
+        let label = format!("registry:{slug}");
+        let token = publica_kernel::demo::api_key(kernel, info.owner_org, "registry", "Demo registry key", &label).await?;
+        api_keys.insert(slug, json!(token));
+    }
     Ok(json!({
         "registers": [POPULATION, BUSINESSES],
         "sample_person_id": data.sample_person_id,
         "sample_business_id": data.sample_business_id,
+        "api_keys": api_keys,
+        "client_header": "DL/GOV/70000002/population",
     }))
 }
 
