@@ -11,6 +11,9 @@
 //! # }
 //! ```
 
+mod browser;
+mod openapi;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -18,6 +21,10 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use tower::ServiceExt;
 
+pub use browser::{Browser, Page, csrf_token, unescape};
+pub use openapi::assert_openapi_snapshot;
+
+use crate::audit::Actor;
 use crate::block::KernelBlock;
 use crate::config::{Config, Secret};
 use crate::{Block, Kernel};
@@ -93,6 +100,15 @@ impl TestApp {
     /// Send a request through the whole middleware stack.
     pub async fn request(&self, request: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(request).await.expect("infallible router")
+    }
+
+    /// A session token for the staff member with this email (their first membership), signed
+    /// in by a login link as the pages' sign-in does; for the `publica_session` cookie.
+    pub async fn staff_session(&self, email: &str) -> String {
+        let email = crate::domain::Email::parse("email", email).expect("email");
+        let member = self.kernel.memberships(&email).await.expect("memberships").remove(0);
+        let link = self.kernel.issue_login_link(&Actor::operator(), member.id).await.expect("link");
+        self.kernel.redeem_login_link(&link).await.expect("session")
     }
 
     pub async fn get(&self, path: &str) -> Response<Body> {

@@ -3,6 +3,8 @@
 
 pub mod ids;
 pub mod keys;
+mod lifecycle;
 pub mod model;
 
+pub use lifecycle::Lifecycle;
 pub use model::*;

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use self::xroad::{XRoadError, kind};
 use crate::backend::{self, BackendCall, BackendResponse};
 use crate::domain::ids::{SubsystemId, percent_decode};
-use crate::domain::{AgreementState, EServiceState, PurposeState};
+use crate::domain::{AgreementState, Backend, EServiceState, PurposeState};
 use crate::log::{LogEntry, UsageRecord};
 use crate::service::Exchange;
 use crate::service::quota::{Decision, Limit, Scope};
@@ -123,7 +123,8 @@ pub fn user_national_id(user_id: &str) -> Option<String> {
 async fn handle(exchange: &Exchange, parts: &Parts, body: Bytes) -> Result<Response, XRoadError> {
     let target = parse_target(parts.uri.path())?;
     let sent_id = header_text(parts, &xroad::X_ROAD_ID)?;
-    let generated_id = sent_id.is_none().then(|| Uuid::new_v4().to_string());
+    // Time-ordered, so that the log's index of request ids grows at its end.
+    let generated_id = sent_id.is_none().then(|| Uuid::now_v7().to_string());
     let request_id = sent_id.clone().or_else(|| generated_id.clone()).unwrap_or_default();
     let with_id = |e: XRoadError| e.with_header(xroad::X_ROAD_ID, value(&request_id));
 
@@ -182,6 +183,12 @@ async fn handle(exchange: &Exchange, parts: &Parts, body: Bytes) -> Result<Respo
         return Err(with_id(error));
     }
 
+    // A built-in back end answers within a register read: the log's committer waits for this
+    // call instead of committing a batch without it (an HTTP back end may take its time).
+    let announced = match entry.eservice.backend {
+        Backend::Http { .. } => None,
+        _ => Some(exchange.log().announce()),
+    };
     let user_id = header_text(parts, &xroad::X_ROAD_USER_ID).map_err(with_id)?;
     let issue = header_text(parts, &xroad::X_ROAD_ISSUE).map_err(with_id)?;
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -228,7 +235,11 @@ async fn handle(exchange: &Exchange, parts: &Parts, body: Bytes) -> Result<Respo
         response_body: log_bodies.then(|| response_body.to_vec()),
         usage,
     };
-    if let Err(e) = exchange.log().record(log_entry).await {
+    let logged = match announced {
+        Some(announced) => exchange.log().record_announced(announced, log_entry).await,
+        None => exchange.log().record(log_entry).await,
+    };
+    if let Err(e) = logged {
         return Err(with_id(XRoadError::new(
             kind::LOGGING_FAILED,
             format!("the exchange could not be written to the message log, so it is refused: {e}"),

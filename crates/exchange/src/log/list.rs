@@ -53,9 +53,28 @@ pub struct LogListItem {
     pub has_bodies: bool,
 }
 
-const COLUMNS: &str = "seq, request_id, at, client, service, eservice_id, agreement_id, purpose_id, method, path, \
-     user_id, issue, status, request_hash, response_hash, \
-     (request_body IS NOT NULL OR response_body IS NOT NULL) AS has_bodies";
+/// The listed columns of `exchange_log l`, in [`item_from`]'s order.
+const COLUMNS: &str = "l.seq, l.request_id, l.at, l.client, l.service, l.eservice_id, l.agreement_id, l.purpose_id, \
+     l.method, l.path, l.user_id, l.issue, l.status, l.request_hash, l.response_hash, \
+     (l.request_body IS NOT NULL OR l.response_body IS NOT NULL) AS has_bodies";
+
+/// A [`LogFilter`] (`$1` to `$6`) and the keyset bound `seq < $7`, on `exchange_log l`.
+const FILTERED: &str =
+    "($1 IS NULL OR l.client = $1) AND ($2 IS NULL OR l.service = $2) AND ($3 IS NULL OR l.status = $3)
+           AND ($4 IS NULL OR l.at >= $4) AND ($5 IS NULL OR l.at < $5) AND ($6 IS NULL OR l.request_id = $6)
+           AND l.seq < $7";
+
+/// Calls of `exchange_log l` that the organisation in parameter `org` (`$9`) made (under an
+/// agreement of one of its subsystems) or answered (to one of its e-services), decided by the
+/// ids each entry records rather than by the text of its X-Road identifiers.
+fn involving(org: &str) -> String {
+    format!(
+        "(l.eservice_id IN (SELECT e.id FROM exchange_eservices e
+                    JOIN exchange_subsystems s ON s.id = e.subsystem_id WHERE s.org_id = {org})
+                OR l.agreement_id IN (SELECT a.id FROM exchange_agreements a
+                    JOIN exchange_subsystems s ON s.id = a.consumer_subsystem_id WHERE s.org_id = {org}))"
+    )
+}
 
 fn item_from<R: Row>(row: &R) -> std::result::Result<LogListItem, sqlx::Error>
 where
@@ -92,34 +111,65 @@ where
 
 /// Entries matching `filter` with `seq < before`, newest first, at most `limit` (1 to 500).
 pub async fn list(db: &Db, filter: &LogFilter, before: Option<i64>, limit: i64) -> Result<Vec<LogListItem>> {
-    if !(1..=500).contains(&limit) {
-        return Err(Error::invalid("limit", "must be between 1 and 500"));
-    }
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && to <= from
     {
         return Err(Error::invalid("to", "must be after from"));
     }
+    select(db, None, filter, before, limit).await
+}
+
+/// [`list`] restricted to the calls `org` made or answered.
+pub async fn list_for(
+    db: &Db,
+    org: Uuid,
+    filter: &LogFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LogListItem>> {
+    select(db, Some(org), filter, before, limit).await
+}
+
+/// Entries matching `filter` (and involving `org`, if given) with `seq < before`, newest
+/// first, at most `limit` (1 to 500).
+async fn select(
+    db: &Db,
+    org: Option<Uuid>,
+    filter: &LogFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LogListItem>> {
+    if !(1..=500).contains(&limit) {
+        return Err(Error::invalid("limit", "must be between 1 and 500"));
+    }
+    let involving = if org.is_some() { format!("AND {}", involving("$9")) } else { String::new() };
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM exchange_log
-         WHERE ($1 IS NULL OR client = $1) AND ($2 IS NULL OR service = $2) AND ($3 IS NULL OR status = $3)
-           AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) AND ($6 IS NULL OR request_id = $6)
-           AND seq < $7
-         ORDER BY seq DESC LIMIT $8"
+        "SELECT {COLUMNS} FROM exchange_log l WHERE {FILTERED} {involving} ORDER BY l.seq DESC LIMIT $8"
     ));
     let status = filter.status.map(i32::from);
     let before = before.unwrap_or(i64::MAX);
     Ok(on_db!(db, pool => {
-        sqlx::query(sql).bind(&filter.client).bind(&filter.service).bind(status).bind(filter.from).bind(filter.to)
-            .bind(&filter.request_id).bind(before).bind(limit)
-            .fetch_all(pool).await?
-            .iter().map(item_from).collect::<std::result::Result<Vec<_>, _>>()?
+        let query = sqlx::query(sql).bind(&filter.client).bind(&filter.service).bind(status).bind(filter.from)
+            .bind(filter.to).bind(&filter.request_id).bind(before).bind(limit);
+        let query = match org {
+            Some(org) => query.bind(org),
+            None => query,
+        };
+        query.fetch_all(pool).await?.iter().map(item_from).collect::<std::result::Result<Vec<_>, _>>()?
     }))
+}
+
+/// Whether entry `seq` is a call `org` made or answered.
+pub async fn involves(db: &Db, seq: i64, org: Uuid) -> Result<bool> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT l.seq FROM exchange_log l WHERE l.seq = $1 AND {}", involving("$2")));
+    let found: Option<i64> =
+        on_db!(db, pool => sqlx::query_scalar(sql).bind(seq).bind(org).fetch_optional(pool).await?);
+    Ok(found.is_some())
 }
 
 /// One entry by its sequence number.
 pub async fn get(db: &Db, seq: i64) -> Result<Option<LogListItem>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM exchange_log WHERE seq = $1"));
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM exchange_log l WHERE l.seq = $1"));
     Ok(on_db!(db, pool => sqlx::query(sql).bind(seq).fetch_optional(pool).await?.as_ref().map(item_from).transpose()?))
 }
 

@@ -1,20 +1,20 @@
-//! Appending to the message log: the gateway's calls are gathered by the kernel's group
-//! committer, and each batch is chained, signed once, inserted with multi-row statements (see
-//! [`insert`]) and committed before any caller is answered.
+//! Appending to the message log: the gateway's calls are gathered by a group committer (see
+//! [`committer`]), and each batch is chained, signed once, inserted with multi-row statements
+//! (see [`insert`]) and committed before any caller is answered.
 
+mod committer;
 mod insert;
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use publica_kernel::Kernel;
 use publica_kernel::crypto::Alg;
-use publica_kernel::db::{BatchWriter, GroupCommit, Timestamp, Tx};
+use publica_kernel::db::{Timestamp, Tx};
 use publica_kernel::error::{Error, Result};
 use publica_kernel::keys::Purpose;
 use publica_kernel::on_tx;
 use uuid::Uuid;
 
+use self::committer::Committer;
+pub use self::committer::{Announced, GATHER_WAIT};
 use self::insert::{Seal, insert};
 use super::chain::{StoredEntry, StoredUsage, signed_message};
 use super::{LogEntry, UsageRecord};
@@ -25,14 +25,13 @@ pub const MAX_BATCH: usize = 512;
 /// The message log's writer. Cheap to clone; every clone feeds the same committer.
 #[derive(Clone)]
 pub struct MessageLog {
-    commit: GroupCommit<Pending>,
+    committer: Committer,
     log_bodies: bool,
 }
 
-/// A call waiting for its batch: what to store and where its sequence number is put.
+/// A call waiting for its batch.
 struct Pending {
     entry: StoredEntry,
-    seq: Arc<AtomicI64>,
 }
 
 struct Writer {
@@ -45,17 +44,26 @@ impl MessageLog {
     /// sealed under the master key; otherwise only their hashes are.
     pub fn start(kernel: Kernel, log_bodies: bool) -> MessageLog {
         let db = kernel.db().clone();
-        let commit = GroupCommit::spawn(db, MAX_BATCH, Arc::new(Writer { kernel, log_bodies }));
-        MessageLog { commit, log_bodies }
+        let committer = Committer::spawn(db, Writer { kernel, log_bodies });
+        MessageLog { committer, log_bodies }
+    }
+
+    /// Announce a call that will be recorded shortly (with [`MessageLog::record_announced`]):
+    /// the committer waits for announced calls (at most [`GATHER_WAIT`]) so that calls made at
+    /// the same time share one transaction. Dropping the announcement withdraws it.
+    pub fn announce(&self) -> Announced {
+        self.committer.announce()
     }
 
     /// Durably append one exchange (and its usage records) and return its sequence number.
     /// Many concurrent calls share one transaction; an error means the call must be refused.
     pub async fn record(&self, entry: LogEntry) -> Result<i64> {
-        let entry = prepare(entry, self.log_bodies)?;
-        let seq = Arc::new(AtomicI64::new(0));
-        self.commit.submit(Pending { entry, seq: seq.clone() }).await?;
-        Ok(seq.load(Ordering::Acquire))
+        self.committer.submit(Pending { entry: prepare(entry, self.log_bodies)? }, None).await
+    }
+
+    /// [`MessageLog::record`] for an announced call.
+    pub async fn record_announced(&self, announced: Announced, entry: LogEntry) -> Result<i64> {
+        self.committer.submit(Pending { entry: prepare(entry, self.log_bodies)? }, Some(announced)).await
     }
 }
 
@@ -157,9 +165,9 @@ pub(crate) fn body_aad(seq: i64) -> String {
     format!("exchange-log:{seq}")
 }
 
-#[async_trait::async_trait]
-impl BatchWriter<Pending> for Writer {
-    async fn write(&self, tx: &mut Tx, items: &[Pending]) -> Result<()> {
+impl Writer {
+    /// Chain, seal and insert a batch in `tx`; the sequence number of its first entry.
+    async fn write(&self, tx: &mut Tx, items: &[Pending]) -> Result<i64> {
         let keys = self.kernel.keys();
         let key = keys.active(Purpose::Signing, Alg::EdDSA).ok_or_else(|| Error::internal("no EdDSA signing key"))?;
         // Writers in every process serialise on the head row (SQLite: the write lock taken by
@@ -200,23 +208,18 @@ impl BatchWriter<Pending> for Writer {
             at,
         };
         insert(tx, &entries, &seal).await?;
-        for (item, entry) in items.iter().zip(&entries) {
-            item.seq.store(entry.seq, Ordering::Release);
-        }
-        Ok(())
+        Ok(first_seq)
     }
 }
 
 /// Write `entries` as one batch, outside the group committer (tests shape batches with it).
 #[cfg(test)]
 pub(super) async fn write_batch(kernel: &Kernel, entries: Vec<LogEntry>, log_bodies: bool) -> Result<Vec<i64>> {
-    let items = entries
-        .into_iter()
-        .map(|e| Ok(Pending { entry: prepare(e, log_bodies)?, seq: Arc::new(AtomicI64::new(0)) }))
-        .collect::<Result<Vec<_>>>()?;
+    let items =
+        entries.into_iter().map(|e| Ok(Pending { entry: prepare(e, log_bodies)? })).collect::<Result<Vec<_>>>()?;
     let writer = Writer { kernel: kernel.clone(), log_bodies };
     let mut tx = kernel.db().begin().await?;
-    writer.write(&mut tx, &items).await?;
+    let first = writer.write(&mut tx, &items).await?;
     tx.commit().await?;
-    Ok(items.iter().map(|p| p.seq.load(Ordering::Acquire)).collect())
+    Ok((0..items.len() as i64).map(|i| first + i).collect())
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use publica_kernel::error::Error;
 use publica_kernel::sessions::StaffSession;
 use publica_kernel::web::{PageCtx, PageError, Staff, render};
@@ -103,7 +103,7 @@ pub(crate) async fn history(
     for t in transitions {
         let system = t.actor.starts_with("system:");
         out.push(HistoryRow {
-            reason_lang: if system { super::english_unless_en(ctx) } else { None },
+            reason_lang: if system { ctx.english_unless_en() } else { None },
             at: When::of(t.at),
             actor: names.actor(ctx, &t.actor).await?,
             from: t.from.as_deref().map(|s| state_label(ctx, s)),
@@ -215,16 +215,9 @@ pub(super) async fn step(
         let error = FieldError::local(&format!("{name}-reason"), ctx.t("exchange-error-reason"));
         return page(&state, ctx, &staff, id, problem(error, StatusCode::UNPROCESSABLE_ENTITY)).await;
     }
-    match state.exchange.agreement_step(&caller(&staff), id, step, Some(&input.reason)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/exchange/agreements/{id}?done={name}")).into_response()),
-        Err(Error::Invalid { field, message }) => {
-            let error = FieldError::service(&ctx, &steps::input_for(name, &field), message);
-            page(&state, ctx, &staff, id, problem(error, StatusCode::UNPROCESSABLE_ENTITY)).await
-        }
-        Err(Error::Conflict(message)) => {
-            let error = FieldError::service(&ctx, &steps::input_for(name, ""), message);
-            page(&state, ctx, &staff, id, problem(error, StatusCode::CONFLICT)).await
-        }
-        Err(e) => Err(PageError(e)),
+    let answer = state.exchange.agreement_step(&caller(&staff), id, step, Some(&input.reason)).await;
+    match steps::outcome(&ctx, &format!("/exchange/agreements/{id}"), name, &input, answer)? {
+        Ok(done) => Ok(done),
+        Err(shown) => page(&state, ctx, &staff, id, shown).await,
     }
 }

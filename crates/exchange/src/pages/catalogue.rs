@@ -45,14 +45,13 @@ pub(crate) struct ServiceView {
 
 impl ServiceView {
     async fn of(
-        state: &PagesState,
         ctx: &PageCtx,
         names: &mut Names<'_>,
         e: &EService,
         staff: &StaffSession,
     ) -> Result<ServiceView, PageError> {
         let quota = |q: Option<i64>| match q {
-            Some(n) => counted(state, ctx, "exchange-calls-a-day", n),
+            Some(n) => counted(ctx, "exchange-calls-a-day", n),
             None => ctx.t("exchange-unlimited"),
         };
         let (backend, backend_url) = match &e.backend {
@@ -73,7 +72,7 @@ impl ServiceView {
             approval_hint: ctx.t(&format!("exchange-approval-{}-hint", e.approval.as_str())),
             quota_consumer: quota(e.daily_quota_per_consumer),
             quota_total: quota(e.daily_quota_total),
-            lifetime: counted(state, ctx, "exchange-seconds", e.voucher_lifetime_seconds),
+            lifetime: counted(ctx, "exchange-seconds", e.voucher_lifetime_seconds),
             attributes: e.required_attributes.clone(),
             audience: e.audience.clone(),
             backend: ctx.t(&format!("exchange-backend-{backend}")),
@@ -95,9 +94,9 @@ pub(super) async fn list(Staff(ctx, staff): Staff, State(state): State<PagesStat
     let mut names = Names::new(&state);
     let mut services = Vec::new();
     for e in state.exchange.eservices(None).await?.iter().filter(|e| e.state == EServiceState::Active) {
-        services.push(ServiceView::of(&state, &ctx, &mut names, e, &staff).await?);
+        services.push(ServiceView::of(&ctx, &mut names, e, &staff).await?);
     }
-    let summary = counted(&state, &ctx, "exchange-catalogue-count", services.len() as i64);
+    let summary = counted(&ctx, "exchange-catalogue-count", services.len() as i64);
     Ok(render(&CataloguePage { ctx, services, summary }))
 }
 
@@ -143,7 +142,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let e = state.exchange.eservice(id).await?;
     let mut names = Names::new(state);
-    let service = ServiceView::of(state, &ctx, &mut names, &e, staff).await?;
+    let service = ServiceView::of(&ctx, &mut names, &e, staff).await?;
     let (doc_title, doc_version) = openapi::info(&e.openapi);
     let mut agreements = Vec::new();
     for a in state.exchange.agreements(&super::caller(staff), Party::Consumer, None).await? {

@@ -16,10 +16,10 @@ use publica_kernel::error::Error;
 use publica_kernel::sessions::StaffSession;
 use publica_kernel::web::{PageCtx, PageError, Staff, render};
 
-use super::input::{DayEnd, instant, query};
 use super::names::Names;
 use super::{FieldError, PagesState, When, counted, log_query};
 use crate::log::{self, LogFilter, LogListItem};
+use publica_kernel::web::form::{DayEnd, instant, query};
 
 /// Entries on one page.
 const PAGE_SIZE: i64 = 50;
@@ -70,6 +70,10 @@ impl Filters {
             ("to", &self.to),
             ("request_id", &self.request_id),
         ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
     }
 
     /// The log filter, or the problems with what was typed, each naming its input.
@@ -187,7 +191,7 @@ pub(super) async fn list(
             let items = if operator {
                 log::list(db, &filter, before, PAGE_SIZE + 1).await?
             } else {
-                log_query::list_for(db, staff.org_id, &filter, before, PAGE_SIZE + 1).await?
+                log::list::list_for(db, staff.org_id, &filter, before, PAGE_SIZE + 1).await?
             };
             (items, Vec::new())
         }
@@ -200,16 +204,16 @@ pub(super) async fn list(
             let seq = last.seq.to_string();
             let mut pairs = filters.pairs();
             pairs.push(("before", &seq));
-            next = Some(format!("/exchange/log?{}", query(&pairs)));
+            next = Some(format!("/exchange/log?{}", query(pairs)));
         }
     }
     let first = before.map(|_| {
-        let q = query(&filters.pairs());
+        let q = query(filters.pairs());
         if q.is_empty() { "/exchange/log".to_string() } else { format!("/exchange/log?{q}") }
     });
     let summary = match items.len() {
         0 => ctx.t("exchange-log-none"),
-        n => counted(&state, &ctx, "exchange-log-count", n as i64),
+        n => counted(&ctx, "exchange-log-count", n as i64),
     };
     let rows = items
         .into_iter()
@@ -239,8 +243,8 @@ struct Body {
 }
 
 impl Body {
-    fn of(state: &PagesState, ctx: &PageCtx, bytes: Vec<u8>) -> Body {
-        let size = counted(state, ctx, "exchange-bytes", bytes.len() as i64);
+    fn of(ctx: &PageCtx, bytes: Vec<u8>) -> Body {
+        let size = counted(ctx, "exchange-bytes", bytes.len() as i64);
         match String::from_utf8(bytes) {
             Ok(text) => {
                 let text = serde_json::from_str::<serde_json::Value>(&text)
@@ -282,7 +286,7 @@ pub(super) async fn show(
     let seq = seq.parse::<i64>().map_err(|_| not_found())?;
     let db = state.kernel.db();
     let entry = log::get(db, seq).await?.ok_or_else(not_found)?;
-    let involved = log_query::involves(db, seq, staff.org_id).await?;
+    let involved = log::list::involves(db, seq, staff.org_id).await?;
     if !involved && !operator(&staff) {
         return Err(not_found());
     }
@@ -300,7 +304,7 @@ pub(super) async fn show(
     let (prev_hash, hash) = log_query::chain(db, seq).await?.ok_or_else(not_found)?;
     let (request_body, response_body) = if entry.has_bodies {
         let bodies = log::bodies(db, state.kernel.keys(), seq).await?.ok_or_else(not_found)?;
-        (bodies.request.map(|b| Body::of(&state, &ctx, b)), bodies.response.map(|b| Body::of(&state, &ctx, b)))
+        (bodies.request.map(|b| Body::of(&ctx, b)), bodies.response.map(|b| Body::of(&ctx, b)))
     } else {
         (None, None)
     };

@@ -11,7 +11,6 @@
 
 mod agreements;
 mod catalogue;
-mod input;
 mod log;
 mod log_query;
 mod names;
@@ -26,11 +25,10 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use publica_kernel::Kernel;
-use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
 use publica_kernel::i18n::Lang;
 use publica_kernel::sessions::StaffSession;
-use publica_kernel::web::{PageCtx, PageError};
+use publica_kernel::web::{PageCtx, PageError, When};
 
 use crate::service::{Caller, Exchange};
 
@@ -89,30 +87,6 @@ fn path_id(text: &str, what: &str) -> Result<uuid::Uuid, PageError> {
     uuid::Uuid::try_parse(text).map_err(|_| PageError(Error::not_found(what.to_string())))
 }
 
-/// An instant as people read it (to the second, UTC), with its machine-readable form for
-/// `<time datetime>`.
-#[derive(Clone, Debug)]
-pub(crate) struct When {
-    pub iso: String,
-    pub text: String,
-}
-
-impl When {
-    pub fn of(t: Timestamp) -> When {
-        let dt = t.inner();
-        let text = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        );
-        When { iso: t.to_fixed(), text }
-    }
-}
-
 /// A whole number with the page language's digit grouping (`10,000,000`, `10 000 000`).
 pub(crate) fn number(lang: Lang, n: i64) -> String {
     let separator = match lang {
@@ -130,14 +104,9 @@ pub(crate) fn number(lang: Lang, n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// A translated message with arguments.
-fn t_args(state: &PagesState, ctx: &PageCtx, id: &str, args: &[(&str, String)]) -> String {
-    state.kernel.i18n().t_args(ctx.lang, id, args)
-}
-
 /// A translated message about `n` things (see `count_args`).
-fn counted(state: &PagesState, ctx: &PageCtx, id: &str, n: i64) -> String {
-    t_args(state, ctx, id, &count_args(ctx.lang, n))
+fn counted(ctx: &PageCtx, id: &str, n: i64) -> String {
+    ctx.t_args(id, &count_args(ctx.lang, n))
 }
 
 /// The arguments of a message about `n` things: `$count` is `n` as `number` writes it, and
@@ -151,12 +120,6 @@ fn count_args(lang: Lang, n: i64) -> [(&'static str, String); 2] {
         Lang::En | Lang::Fr => "other",
     };
     [("count", number(lang, n)), ("plural", plural.to_string())]
-}
-
-/// The language of a service's explanation when the page is in another (service errors are
-/// written in English).
-fn english_unless_en(ctx: &PageCtx) -> Option<&'static str> {
-    (ctx.lang != Lang::En).then_some("en")
 }
 
 /// A problem with what was entered in a form, shown next to the field and in the summary.
@@ -177,7 +140,7 @@ impl FieldError {
 
     /// The service's explanation (in English).
     fn service(ctx: &PageCtx, id: &str, message: String) -> FieldError {
-        FieldError { id: id.into(), message, lang: english_unless_en(ctx) }
+        FieldError { id: id.into(), message, lang: ctx.english_unless_en() }
     }
 }
 

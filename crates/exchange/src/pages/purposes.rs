@@ -139,9 +139,7 @@ async fn list_page(
     for a in state.exchange.agreements(&caller, Party::Consumer, Some(AgreementState::Active)).await? {
         let (title, xroad) = names.eservice_label(a.eservice_id).await?;
         let subsystem = names.subsystem_id(a.consumer_subsystem_id).await?;
-        let label = super::t_args(
-            state,
-            &ctx,
+        let label = ctx.t_args(
             "exchange-purpose-agreement-option",
             &[("eservice", title), ("service", xroad), ("subsystem", subsystem)],
         );
@@ -302,7 +300,7 @@ async fn page(
         consumer: names.org(p.consumer_org).await?,
         subsystem: names.subsystem_id(p.consumer_subsystem_id).await?,
         daily_calls: number(ctx.lang, p.daily_calls),
-        confidential: p.confidential_days.map(|d| counted(state, &ctx, "exchange-days", d)),
+        confidential: p.confidential_days.map(|d| counted(&ctx, "exchange-days", d)),
         state_label: state_label(&ctx, p.state.as_str()),
         created: When::of(p.created_at),
         updated: When::of(p.updated_at),
@@ -340,17 +338,9 @@ pub(super) async fn step(
     let id = path_id(&id, "purpose")?;
     let step = steps::purpose_step(&name).ok_or_else(|| PageError(Error::not_found("purpose step")))?;
     let name = name.as_str();
-    let problem = |error, status| Shown::problem(name, &input, error, status);
-    match state.exchange.purpose_step(&caller(&staff), id, step, Some(&input.reason)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/exchange/purposes/{id}?done={name}")).into_response()),
-        Err(Error::Invalid { field, message }) => {
-            let error = FieldError::service(&ctx, &steps::input_for(name, &field), message);
-            page(&state, ctx, &staff, id, problem(error, StatusCode::UNPROCESSABLE_ENTITY)).await
-        }
-        Err(Error::Conflict(message)) => {
-            let error = FieldError::service(&ctx, &steps::input_for(name, ""), message);
-            page(&state, ctx, &staff, id, problem(error, StatusCode::CONFLICT)).await
-        }
-        Err(e) => Err(PageError(e)),
+    let answer = state.exchange.purpose_step(&caller(&staff), id, step, Some(&input.reason)).await;
+    match steps::outcome(&ctx, &format!("/exchange/purposes/{id}"), name, &input, answer)? {
+        Ok(done) => Ok(done),
+        Err(shown) => page(&state, ctx, &staff, id, shown).await,
     }
 }

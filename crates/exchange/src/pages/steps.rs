@@ -3,8 +3,10 @@
 //! and as forms, with a reason where one is required or useful, on the detail pages.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use publica_kernel::db::Timestamp;
-use publica_kernel::web::PageCtx;
+use publica_kernel::error::Error;
+use publica_kernel::web::{PageCtx, PageError};
 use serde::Deserialize;
 
 use super::FieldError;
@@ -183,4 +185,24 @@ impl<'a> Shown<'a> {
     pub fn problem(step: &'a str, input: &'a StepInput, error: FieldError, status: StatusCode) -> Shown<'a> {
         Shown { notice: None, submitted: Some((step, input)), errors: vec![error], status }
     }
+}
+
+/// What the page does once the service has answered a step: `Ok(Ok(_))`, back to the detail
+/// page at `detail` saying what was done; `Ok(Err(_))`, the detail page again with the
+/// problem next to the step's form; `Err`, an error page.
+pub(crate) fn outcome<'a, T>(
+    ctx: &PageCtx,
+    detail: &str,
+    step: &'a str,
+    input: &'a StepInput,
+    answer: Result<T, Error>,
+) -> Result<Result<Response, Shown<'a>>, PageError> {
+    let (field, message, status) = match answer {
+        Ok(_) => return Ok(Ok(Redirect::to(&format!("{detail}?done={step}")).into_response())),
+        Err(Error::Invalid { field, message }) => (field, message, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(Error::Conflict(message)) => (String::new(), message, StatusCode::CONFLICT),
+        Err(e) => return Err(PageError(e)),
+    };
+    let error = FieldError::service(ctx, &input_for(step, &field), message);
+    Ok(Err(Shown::problem(step, input, error, status)))
 }

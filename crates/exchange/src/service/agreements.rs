@@ -8,9 +8,10 @@ use publica_kernel::error::{Error, Result};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::steps::{self, Taken};
 use super::{Caller, Exchange, reason};
-use crate::domain::{Agreement, AgreementState, Approval, EServiceState, Party, Transition};
-use crate::store::{agreements as store, members};
+use crate::domain::{Agreement, AgreementState, Approval, EServiceState, Lifecycle, Party, Transition};
+use crate::store::{agreements as store, lifecycle, members};
 
 /// What a party asks of an agreement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,29 +59,19 @@ pub fn next_agreement(current: &Agreement, step: AgreementStep, party: Party, no
             if !matches!(current.state, Active | Suspended) {
                 return refuse("only active agreements are suspended");
             }
-            let flag = match party {
-                Party::Provider => &mut next.suspended_by_provider,
-                Party::Consumer => &mut next.suspended_by_consumer,
-            };
-            if *flag {
+            if !next.suspend_by(party) {
                 return refuse("you have suspended it already");
             }
-            *flag = true;
             next.state = Suspended;
         }
         AgreementStep::Reactivate => {
             if current.state != Suspended {
                 return refuse("only suspended agreements are reactivated");
             }
-            let flag = match party {
-                Party::Provider => &mut next.suspended_by_provider,
-                Party::Consumer => &mut next.suspended_by_consumer,
-            };
-            if !*flag {
+            let Some(still) = next.lift_by(party) else {
                 return refuse("the other party suspended it; only they can reactivate it");
-            }
-            *flag = false;
-            next.state = if next.suspended_by_provider || next.suspended_by_consumer { Suspended } else { Active };
+            };
+            next.state = if still { Suspended } else { Active };
         }
         AgreementStep::Archive => {
             if party != Party::Consumer {
@@ -136,8 +127,7 @@ impl Exchange {
                 missing.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
             )
         });
-        store::add_history(&mut tx, agreement.id, now, &caller.actor.0, None, AgreementState::Pending, note.as_deref())
-            .await?;
+        lifecycle::add_history(&mut tx, &agreement, &caller.actor.0, None, note.as_deref()).await?;
         let requested = Event::new(&caller.actor, "exchange.agreement.requested", "agreement", agreement.id)
             .org(caller.org_id)
             .details(json!({ "eservice_id": eservice_id, "consumer_subsystem_id": consumer.id, "consumer": consumer.xroad_id }));
@@ -148,28 +138,13 @@ impl Exchange {
         self.kernel.audit(&mut tx, requested).await?;
         let before = agreement.clone();
         agreement.state = AgreementState::Active;
-        if !store::update(&mut tx, &before, &agreement).await? {
-            return Err(Error::Conflict("the agreement changed meanwhile".into()));
-        }
         let why = "automatic approval: the consumer holds every required attribute";
-        store::add_history(
-            &mut tx,
-            agreement.id,
-            now,
-            "system:exchange",
-            Some(AgreementState::Pending),
-            AgreementState::Active,
-            Some(why),
-        )
-        .await?;
-        let approved = Event::new(
-            &publica_kernel::audit::Actor::system("exchange"),
-            "exchange.agreement.approved",
-            "agreement",
-            agreement.id,
-        )
-        .org(caller.org_id)
-        .details(json!({ "from": "pending", "to": "active", "reason": why }));
+        let system = publica_kernel::audit::Actor::system("exchange");
+        let taken = Taken { actor: &system, why: Some(why) };
+        steps::write(&mut tx, &before, &agreement, &taken, "the agreement changed meanwhile").await?;
+        let approved = Event::new(&system, "exchange.agreement.approved", "agreement", agreement.id)
+            .org(caller.org_id)
+            .details(json!({ "from": "pending", "to": "active", "reason": why }));
         self.commit_change(tx, approved).await?;
         Ok(agreement)
     }
@@ -177,7 +152,7 @@ impl Exchange {
     /// An agreement and its history, for either party.
     pub async fn agreement(&self, caller: &Caller, id: Uuid) -> Result<(Agreement, Vec<Transition>)> {
         let agreement = self.agreement_for(caller, id).await?;
-        let history = store::history(self.kernel.db(), id).await?;
+        let history = lifecycle::history::<Agreement>(self.kernel.db(), id).await?;
         Ok((agreement, history))
     }
 
@@ -213,24 +188,7 @@ impl Exchange {
         }
         let party = party_for(caller, current.provider_org, current.consumer_org, step == AgreementStep::Archive);
         let next = next_agreement(&current, step, party, Timestamp::now())?;
-        let mut tx = self.kernel.db().begin().await?;
-        if !store::update(&mut tx, &current, &next).await? {
-            return Err(Error::Conflict("the agreement changed meanwhile; read it again and retry".into()));
-        }
-        store::add_history(
-            &mut tx,
-            id,
-            next.updated_at,
-            &caller.actor.0,
-            Some(current.state),
-            next.state,
-            why.as_deref(),
-        )
-        .await?;
-        let event = Event::new(&caller.actor, step.action(), "agreement", id).org(caller.org_id).details(
-            json!({ "from": current.state.as_str(), "to": next.state.as_str(), "by": party.as_str(), "reason": why }),
-        );
-        self.commit_change(tx, event).await?;
+        self.commit_step(caller, party, step.action(), (&current, &next), why.as_deref()).await?;
         Ok(next)
     }
 }

@@ -8,6 +8,7 @@ mod members;
 pub mod purposes;
 pub mod quota;
 pub mod state;
+mod steps;
 
 use std::sync::Arc;
 

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::agreements::party_for;
 use super::{Caller, Exchange, reason, text};
-use crate::domain::{AgreementState, Party, Purpose, PurposeState, Transition};
-use crate::store::{agreements, purposes as store};
+use crate::domain::{AgreementState, Lifecycle, Party, Purpose, PurposeState, Transition};
+use crate::store::{agreements, lifecycle, purposes as store};
 
 /// What a consumer declares.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -80,29 +80,19 @@ pub fn next_purpose(current: &Purpose, step: PurposeStep, party: Party, now: Tim
             if !matches!(current.state, Active | Suspended) {
                 return refuse("only active purposes are suspended");
             }
-            let flag = match party {
-                Party::Provider => &mut next.suspended_by_provider,
-                Party::Consumer => &mut next.suspended_by_consumer,
-            };
-            if *flag {
+            if !next.suspend_by(party) {
                 return refuse("you have suspended it already");
             }
-            *flag = true;
             next.state = Suspended;
         }
         PurposeStep::Activate => {
             if current.state != Suspended {
                 return refuse("only suspended purposes are activated");
             }
-            let flag = match party {
-                Party::Provider => &mut next.suspended_by_provider,
-                Party::Consumer => &mut next.suspended_by_consumer,
-            };
-            if !*flag {
+            let Some(still) = next.lift_by(party) else {
                 return refuse("the other party suspended it; only they can activate it");
-            }
-            *flag = false;
-            next.state = if next.suspended_by_provider || next.suspended_by_consumer { Suspended } else { Active };
+            };
+            next.state = if still { Suspended } else { Active };
         }
         PurposeStep::Archive => {
             if party != Party::Consumer {
@@ -195,7 +185,7 @@ impl Exchange {
         };
         let mut tx = self.kernel.db().begin().await?;
         store::insert(&mut tx, &purpose).await?;
-        store::add_history(&mut tx, id, now, &caller.actor.0, None, purpose.state, Some(&why)).await?;
+        lifecycle::add_history(&mut tx, &purpose, &caller.actor.0, None, Some(&why)).await?;
         let event =
             Event::new(&caller.actor, "exchange.purpose.created", "purpose", id).org(caller.org_id).details(json!({
                 "eservice_id": eservice.id, "consumer": consumer.xroad_id, "state": purpose.state.as_str(),
@@ -208,7 +198,7 @@ impl Exchange {
     /// A purpose and its history, for either party.
     pub async fn purpose(&self, caller: &Caller, id: Uuid) -> Result<(Purpose, Vec<Transition>)> {
         let purpose = self.purpose_for(caller, id).await?;
-        let history = store::history(self.kernel.db(), id).await?;
+        let history = lifecycle::history::<Purpose>(self.kernel.db(), id).await?;
         Ok((purpose, history))
     }
 
@@ -236,24 +226,7 @@ impl Exchange {
         let why = reason(why)?;
         let party = party_for(caller, current.provider_org, current.consumer_org, step == PurposeStep::Archive);
         let next = next_purpose(&current, step, party, Timestamp::now())?;
-        let mut tx = self.kernel.db().begin().await?;
-        if !store::update(&mut tx, &current, &next).await? {
-            return Err(Error::Conflict("the purpose changed meanwhile; read it again and retry".into()));
-        }
-        store::add_history(
-            &mut tx,
-            id,
-            next.updated_at,
-            &caller.actor.0,
-            Some(current.state),
-            next.state,
-            why.as_deref(),
-        )
-        .await?;
-        let event = Event::new(&caller.actor, step.action(), "purpose", id).org(caller.org_id).details(json!({
-            "from": current.state.as_str(), "to": next.state.as_str(), "by": party.as_str(), "reason": why,
-        }));
-        self.commit_change(tx, event).await?;
+        self.commit_step(caller, party, step.action(), (&current, &next), why.as_deref()).await?;
         Ok(next)
     }
 }

@@ -1,12 +1,12 @@
 //! Agreements between consumer subsystems and e-services, and every step of their lifecycle.
 
-use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
+use publica_kernel::db::{Db, Tx, unique_violation};
 use publica_kernel::error::{Error, Result};
 use publica_kernel::{on_db, on_tx};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::domain::{Agreement, AgreementState, Party, Transition};
+use crate::domain::{Agreement, AgreementState, Party};
 
 const AGREEMENT_SELECT: &str = "SELECT a.id, a.eservice_id, a.consumer_subsystem_id, cs.org_id, ps.org_id, a.state, \
      a.suspended_by_provider, a.suspended_by_consumer, a.created_at, a.updated_at \
@@ -82,40 +82,4 @@ pub async fn list(db: &Db, org_id: Uuid, party: Party, state: Option<AgreementSt
     let state = state.map(AgreementState::as_str).unwrap_or("");
     Ok(on_db!(db, pool => sqlx::query(sql).bind(org_id).bind(state).fetch_all(pool).await?.iter()
         .map(|r| Ok(agreement_from!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
-}
-
-/// Write a new state and suspension flags if the row still holds `before`'s; `false` otherwise.
-pub async fn update(tx: &mut Tx, before: &Agreement, after: &Agreement) -> Result<bool> {
-    let result = on_tx!(tx, c => sqlx::query(
-        "UPDATE exchange_agreements SET state = $1, suspended_by_provider = $2, suspended_by_consumer = $3, updated_at = $4
-         WHERE id = $5 AND state = $6 AND suspended_by_provider = $7 AND suspended_by_consumer = $8")
-        .bind(after.state.as_str()).bind(after.suspended_by_provider).bind(after.suspended_by_consumer)
-        .bind(after.updated_at).bind(before.id).bind(before.state.as_str()).bind(before.suspended_by_provider)
-        .bind(before.suspended_by_consumer).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(result == 1)
-}
-
-pub async fn add_history(
-    tx: &mut Tx,
-    agreement_id: Uuid,
-    at: Timestamp,
-    actor: &str,
-    from: Option<AgreementState>,
-    to: AgreementState,
-    reason: Option<&str>,
-) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO exchange_agreement_history (agreement_id, at, actor, from_state, to_state, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(agreement_id).bind(at).bind(actor).bind(from.map(AgreementState::as_str)).bind(to.as_str()).bind(reason)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn history(db: &Db, agreement_id: Uuid) -> Result<Vec<Transition>> {
-    Ok(on_db!(db, pool => sqlx::query(
-        "SELECT at, actor, from_state, to_state, reason FROM exchange_agreement_history WHERE agreement_id = $1 ORDER BY seq")
-        .bind(agreement_id).fetch_all(pool).await?.iter()
-        .map(|r| Ok(Transition { at: r.try_get(0)?, actor: r.try_get(1)?, from: r.try_get(2)?, to: r.try_get(3)?, reason: r.try_get(4)? }))
-        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
 }

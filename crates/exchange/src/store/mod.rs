@@ -7,6 +7,7 @@
 
 pub mod agreements;
 pub mod catalogue;
+pub mod lifecycle;
 pub mod members;
 pub mod purposes;
 pub mod runtime;

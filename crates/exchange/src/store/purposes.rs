@@ -1,13 +1,13 @@
 //! Purposes: why a consumer calls an e-service, on which legal basis and how often, and every
 //! step of their lifecycle.
 
-use publica_kernel::db::{Db, Timestamp, Tx};
+use publica_kernel::db::{Db, Tx};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::domain::{Party, Purpose, PurposeState, Transition};
+use crate::domain::{Party, Purpose, PurposeState};
 
 const PURPOSE_SELECT: &str = "SELECT p.id, p.eservice_id, p.consumer_subsystem_id, cs.org_id, ps.org_id, p.title, \
      p.description, p.legal_basis, p.daily_calls, p.confidential_days, p.state, p.suspended_by_provider, \
@@ -89,40 +89,4 @@ pub async fn granted_calls(
         (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
     });
     Ok(row)
-}
-
-/// Write a new state and suspension flags if the row still holds `before`'s; `false` otherwise.
-pub async fn update(tx: &mut Tx, before: &Purpose, after: &Purpose) -> Result<bool> {
-    let result = on_tx!(tx, c => sqlx::query(
-        "UPDATE exchange_purposes SET state = $1, suspended_by_provider = $2, suspended_by_consumer = $3, updated_at = $4
-         WHERE id = $5 AND state = $6 AND suspended_by_provider = $7 AND suspended_by_consumer = $8")
-        .bind(after.state.as_str()).bind(after.suspended_by_provider).bind(after.suspended_by_consumer)
-        .bind(after.updated_at).bind(before.id).bind(before.state.as_str()).bind(before.suspended_by_provider)
-        .bind(before.suspended_by_consumer).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(result == 1)
-}
-
-pub async fn add_history(
-    tx: &mut Tx,
-    purpose_id: Uuid,
-    at: Timestamp,
-    actor: &str,
-    from: Option<PurposeState>,
-    to: PurposeState,
-    reason: Option<&str>,
-) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO exchange_purpose_history (purpose_id, at, actor, from_state, to_state, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(purpose_id).bind(at).bind(actor).bind(from.map(PurposeState::as_str)).bind(to.as_str()).bind(reason)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn history(db: &Db, purpose_id: Uuid) -> Result<Vec<Transition>> {
-    Ok(on_db!(db, pool => sqlx::query(
-        "SELECT at, actor, from_state, to_state, reason FROM exchange_purpose_history WHERE purpose_id = $1 ORDER BY seq")
-        .bind(purpose_id).fetch_all(pool).await?.iter()
-        .map(|r| Ok(Transition { at: r.try_get(0)?, actor: r.try_get(1)?, from: r.try_get(2)?, to: r.try_get(3)?, reason: r.try_get(4)? }))
-        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?))
 }

@@ -3,12 +3,10 @@
 //! and decided through the forms (with the CSRF token, a reason to reject), purposes declared
 //! through the form, and who sees which calls of the message log.
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::StatusCode;
 use publica_exchange::domain::{AgreementState, Party, PurposeState};
-use publica_kernel::audit::Actor;
-use publica_kernel::domain::Email;
-use publica_kernel::testing::TestApp;
+use publica_kernel::testing::{Browser, unescape};
+use publica_kernel::web::form::query;
 use uuid::Uuid;
 
 use super::{ADULT, World, call, voucher, worlds};
@@ -21,102 +19,6 @@ const REGISTRAR: &str = "registrar@civil-registry.demoland.example";
 const CLERK: &str = "clerk@chamber.demoland.example";
 /// A member of the platform operator.
 const OPERATOR: &str = "operator@digital.demoland.example";
-
-/// An answer, its body read as text.
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// A browser: the CSRF cookie and token, a session once signed in, a language.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: String,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn anonymous(app: &'a TestApp) -> Browser<'a> {
-        let response = app.get("/").await;
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.split(';').next().filter(|pair| pair.starts_with("publica_csrf=")).map(str::to_string))
-            .expect("a CSRF cookie");
-        let mut browser = Browser { app, cookies: cookie, csrf: String::new() };
-        let home = browser.get("/").await;
-        let marker = "name=\"_csrf\" value=\"";
-        let start = home.body.find(marker).expect("a form with a CSRF token") + marker.len();
-        browser.csrf = home.body[start..].split('"').next().expect("token").to_string();
-        browser
-    }
-
-    async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
-        let email = Email::parse("email", email).expect("email");
-        let member = app.kernel.memberships(&email).await.expect("memberships").remove(0);
-        let link = app.kernel.issue_login_link(&Actor::operator(), member.id).await.expect("link");
-        let session = app.kernel.redeem_login_link(&link).await.expect("session");
-        let mut browser = Browser::anonymous(app).await;
-        browser.cookies.push_str(&format!("; publica_session={session}"));
-        browser
-    }
-
-    fn in_french(mut self) -> Self {
-        self.cookies.push_str("; publica_lang=fr");
-        self
-    }
-
-    async fn send(&self, request: Request<Body>) -> Page {
-        let response = self.app.request(request).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let request = Request::get(path).header("cookie", &self.cookies).header("accept", "text/html");
-        self.send(request.body(Body::empty()).expect("request")).await
-    }
-
-    /// Post a form with the CSRF token, as the page's form would.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        self.post_raw(path, &fields).await
-    }
-
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let request = Request::post(path)
-            .header("cookie", &self.cookies)
-            .header("accept", "text/html")
-            .header("content-type", "application/x-www-form-urlencoded");
-        self.send(request.body(Body::from(body)).expect("request")).await
-    }
-}
-
-/// The HTML with the entities the templates write turned back into characters.
-fn text(html: &str) -> String {
-    html.replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#38;", "&")
-        .replace("&amp;", "&")
-}
 
 /// The id of a demo e-service by its service code.
 async fn eservice_id(world: &World, code: &str) -> Uuid {
@@ -169,7 +71,7 @@ async fn every_page_renders_for_a_signed_in_member_in_english_and_french_and_non
             let page = inspector.get(path).await;
             assert_eq!(page.status, 200, "{}: {path}: {}", app.backend, page.body);
             assert!(page.body.contains("<html lang=\"en\">"), "{path}");
-            assert!(text(&page.body).contains(english), "{}: {path} shows {english}: {}", app.backend, page.body);
+            assert!(unescape(&page.body).contains(english), "{}: {path} shows {english}: {}", app.backend, page.body);
         }
         let overview = inspector.get("/exchange").await;
         assert!(overview.body.contains("<code>DL/GOV/"), "the member identifier: {}", overview.body);
@@ -181,9 +83,14 @@ async fn every_page_renders_for_a_signed_in_member_in_english_and_french_and_non
             let page = french.get(path).await;
             assert_eq!(page.status, 200, "{}: {path} in French", app.backend);
             assert!(page.body.contains("<html lang=\"fr\">"), "{path}");
-            assert!(text(&page.body).contains(words), "{}: {path} in French shows {words}: {}", app.backend, page.body);
+            assert!(
+                unescape(&page.body).contains(words),
+                "{}: {path} in French shows {words}: {}",
+                app.backend,
+                page.body
+            );
         }
-        let catalogue = text(&french.get("/exchange/catalogue").await.body);
+        let catalogue = unescape(&french.get("/exchange/catalogue").await.body);
         assert!(catalogue.contains("Automatique") && catalogue.contains("10\u{202f}000\u{202f}000 appels par jour"));
 
         assert_eq!(inspector.get("/exchange/agreements/not-an-id").await.status, 404);
@@ -214,7 +121,7 @@ async fn a_consumer_requests_and_the_provider_approves_through_the_forms() {
         let id = id.split('?').next().expect("id").to_string();
         let requested = clerk.get(sent.location()).await;
         assert!(requested.body.contains("The agreement was requested.") && requested.body.contains("Pending"));
-        assert!(text(&requested.body).contains("the consumer lacks public-authority"), "{}", requested.body);
+        assert!(unescape(&requested.body).contains("the consumer lacks public-authority"), "{}", requested.body);
         let again = clerk.post(&target, &[("subsystem_id", &companies.id.to_string())]).await;
         assert_eq!(again.status, 422, "a second live agreement is refused next to the field");
         assert!(again.body.contains("already has a pending"), "{}", again.body);
@@ -389,7 +296,7 @@ async fn the_log_shows_each_organisation_its_own_calls_and_the_operator_all() {
 
         // Filters: by client, by status, and a problem shown next to its field.
         let inspector = Browser::signed_in(app, INSPECTOR).await;
-        let by_client = inspector.get(&format!("/exchange/log?client={}", encode(&client))).await;
+        let by_client = inspector.get(&format!("/exchange/log?{}", query([("client", &client)]))).await;
         assert!(by_client.body.contains("href=\"/exchange/log/1\""), "{}", by_client.body);
         let by_status = inspector.get("/exchange/log?status=404").await;
         assert!(!by_status.body.contains("href=\"/exchange/log/1\"") && by_status.body.contains("No entry matches."));

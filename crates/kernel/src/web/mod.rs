@@ -5,6 +5,7 @@
 
 mod csrf;
 mod edge;
+pub mod form;
 mod metrics;
 mod page;
 mod pages;
@@ -18,6 +19,7 @@ use axum::extract::Request;
 use axum::middleware;
 
 pub use csrf::CSRF_FIELD;
+pub use form::When;
 pub use metrics::install_recorder;
 pub use page::{Page, PageCtx, PageError, Staff, render};
 

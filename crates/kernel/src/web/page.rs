@@ -67,6 +67,17 @@ impl PageCtx {
         self.kernel.i18n().t_args(self.lang, id, &[(name, value.to_string())])
     }
 
+    /// Translate with arguments.
+    pub fn t_args(&self, id: &str, args: &[(&str, String)]) -> String {
+        self.kernel.i18n().t_args(self.lang, id, args)
+    }
+
+    /// The language of an explanation written in English (service and validation errors),
+    /// for its `lang` attribute when the page is in another language.
+    pub fn english_unless_en(&self) -> Option<&'static str> {
+        (self.lang != Lang::En).then_some("en")
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -117,7 +117,7 @@ async fn page(
         service_name,
         filename: filename(file),
         confirm: file.confirm_email,
-        until: When::of(file.expires_at),
+        until: When::to_minute(file.expires_at),
         email,
         error,
         ctx,

@@ -96,9 +96,9 @@ async fn page(
             id: k.id,
             kind: ctx.t(&format!("notify-key-type-{}", k.kind.as_deref().unwrap_or("normal"))),
             name: k.name,
-            created: When::of(k.created_at),
-            last_used: k.last_used_at.map(When::of),
-            revoked: k.revoked_at.map(When::of),
+            created: When::to_minute(k.created_at),
+            last_used: k.last_used_at.map(When::to_minute),
+            revoked: k.revoked_at.map(When::to_minute),
         })
         .collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

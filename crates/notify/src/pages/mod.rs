@@ -21,11 +21,10 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use publica_kernel::Kernel;
-use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
 use publica_kernel::i18n::Lang;
 use publica_kernel::sessions::StaffSession;
-use publica_kernel::web::{PageCtx, PageError};
+use publica_kernel::web::{PageError, When};
 use uuid::Uuid;
 
 use crate::service::Notify;
@@ -108,28 +107,6 @@ impl Nav {
     }
 }
 
-/// An instant as people read it, with its machine-readable form for `<time datetime>`.
-#[derive(Clone, Debug)]
-pub(crate) struct When {
-    pub iso: String,
-    pub text: String,
-}
-
-impl When {
-    pub fn of(t: Timestamp) -> When {
-        let dt = t.inner();
-        let text = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute()
-        );
-        When { iso: t.to_fixed(), text }
-    }
-}
-
 /// The message id of a count's singular or plural form (French counts 0 as singular).
 pub(crate) fn plural(lang: Lang, base: &str, n: i64) -> String {
     let one = match lang {
@@ -137,11 +114,6 @@ pub(crate) fn plural(lang: Lang, base: &str, n: i64) -> String {
         Lang::En => n == 1,
     };
     format!("{base}-{}", if one { "one" } else { "other" })
-}
-
-/// A translated message with arguments.
-pub(crate) fn t_args(kernel: &Kernel, ctx: &PageCtx, id: &str, args: &[(&str, String)]) -> String {
-    kernel.i18n().t_args(ctx.lang, id, args)
 }
 
 /// How a dashboard and the filters group Notify's statuses.
@@ -204,14 +176,6 @@ mod tests {
         assert_eq!(Group::of("permanent-failure"), Group::Failed);
         assert_eq!(Group::parse("delivered"), Some(Group::Delivered));
         assert_eq!(Group::parse("nonsense"), None);
-    }
-
-    #[test]
-    fn times_read_as_utc_minutes() {
-        let t = Timestamp::parse("2026-03-04T05:06:07.5Z").expect("time");
-        let when = When::of(t);
-        assert_eq!(when.text, "2026-03-04 05:06 UTC");
-        assert_eq!(when.iso, "2026-03-04T05:06:07.500000Z");
     }
 
     /// Every message id the pages name exists in English and in French, and so do the ids

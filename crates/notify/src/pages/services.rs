@@ -100,12 +100,9 @@ pub(super) async fn dashboard(
     let chart = chart::layout(&days);
     let busiest = days.iter().max_by_key(|d| (d.total(), d.iso.clone()));
     let chart_summary = match busiest {
-        Some(d) if d.total() > 0 => super::t_args(
-            &state.kernel,
-            &ctx,
-            "notify-chart-summary",
-            &[("max", d.total().to_string()), ("day", d.iso.clone())],
-        ),
+        Some(d) if d.total() > 0 => {
+            ctx.t_args("notify-chart-summary", &[("max", d.total().to_string()), ("day", d.iso.clone())])
+        }
         _ => ctx.t("notify-chart-empty"),
     };
     let filter =
@@ -159,8 +156,8 @@ pub(super) async fn rows(
             kind: ctx.t(&format!("notify-channel-{}", n.kind)),
             status: ctx.t(&format!("notify-status-{}", n.status)),
             reason: n.status_reason,
-            created: When::of(n.created_at),
-            completed: n.completed_at.map(When::of),
+            created: When::to_minute(n.created_at),
+            completed: n.completed_at.map(When::to_minute),
         })
         .collect())
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Nav, PagesState, When, plural, service_of, t_args};
+use super::{Nav, PagesState, When, plural, service_of};
 
 #[path = "template_preview.rs"]
 mod live;
@@ -78,7 +78,7 @@ pub(super) async fn list(
             kind: ctx.t(&format!("notify-channel-{}", t.kind)),
             name: t.name,
             version: t.version,
-            saved: When::of(t.version_created_at),
+            saved: When::to_minute(t.version_created_at),
         })
         .collect();
     let nav = Nav::new(&service, &staff, "templates");
@@ -332,7 +332,7 @@ impl Form<'_> {
             return match template::letter_pdf(&letter) {
                 Ok(pdf) => Ok(pdf_response(pdf)),
                 Err(e) => {
-                    let (message, lang) = render_error(self.state, &self.ctx, &e);
+                    let (message, lang) = render_error(&self.ctx, &e);
                     let error = FieldError { id: "template-content", message, lang };
                     self.page(draft, vec![error], None, None).await
                 }
@@ -419,7 +419,7 @@ fn preview(
     let rendered = match template::render(&draft.source(channel), &p, &options(service)) {
         Ok(r) => r,
         Err(e) => {
-            let (error, error_lang) = render_error(state, ctx, &e);
+            let (error, error_lang) = render_error(ctx, &e);
             return Preview { error: Some(error), error_lang, ..Preview::default() };
         }
     };
@@ -432,9 +432,7 @@ fn preview(
         },
         Channel::Sms => {
             let info = rendered.sms.unwrap_or_else(|| template::sms_info(&rendered.text));
-            let length = t_args(
-                &state.kernel,
-                ctx,
+            let length = ctx.t_args(
                 &plural(ctx.lang, "notify-sms-length", info.fragments as i64),
                 &[("characters", info.characters.to_string()), ("fragments", info.fragments.to_string())],
             );
@@ -449,15 +447,15 @@ fn preview(
 }
 
 /// Why the preview cannot be shown, in the visitor's language where the page knows the case.
-fn render_error(state: &PagesState, ctx: &PageCtx, e: &RenderError) -> (String, Option<&'static str>) {
+fn render_error(ctx: &PageCtx, e: &RenderError) -> (String, Option<&'static str>) {
     let args = |limit: usize, length: usize| [("limit", limit.to_string()), ("length", length.to_string())];
     match e {
         RenderError::Empty => (ctx.t("notify-preview-empty"), None),
         RenderError::SmsTooLong { limit, length } => {
-            (t_args(&state.kernel, ctx, "notify-preview-sms-too-long", &args(*limit, *length)), None)
+            (ctx.t_args("notify-preview-sms-too-long", &args(*limit, *length)), None)
         }
         RenderError::EmailTooLong { limit, length } => {
-            (t_args(&state.kernel, ctx, "notify-preview-email-too-long", &args(*limit, *length)), None)
+            (ctx.t_args("notify-preview-email-too-long", &args(*limit, *length)), None)
         }
         other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
     }
@@ -498,7 +496,7 @@ async fn versions(
                 shown: shown.or(latest) == Some(v.version),
                 version: v.version,
                 name: v.name,
-                saved: When::of(v.version_created_at),
+                saved: When::to_minute(v.version_created_at),
                 by,
             }
         })

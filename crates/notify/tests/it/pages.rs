@@ -4,12 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request};
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
 use publica_kernel::domain::{Email, Roles};
-use publica_kernel::testing::TestApp;
+use publica_kernel::testing::{Browser, TestApp};
 use publica_kernel::{Block, Kernel};
 use publica_notify::NotifyBlock;
 use publica_notify::api::auth::{make_token, split_key};
@@ -42,98 +40,6 @@ fn service_id(demo: &Value) -> String {
 fn api_token(key: &str) -> String {
     let (service, secret) = split_key(key).expect("a Notify key");
     make_token(service, secret, time::OffsetDateTime::now_utc().unix_timestamp())
-}
-
-/// An answer, its body read as text.
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-/// A browser: the CSRF cookie and token, a session once signed in, a language.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: String,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn anonymous(app: &'a TestApp) -> Browser<'a> {
-        let response = app.get("/").await;
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.split(';').next().filter(|pair| pair.starts_with("publica_csrf=")).map(str::to_string))
-            .expect("a CSRF cookie");
-        let mut browser = Browser { app, cookies: cookie, csrf: String::new() };
-        let home = browser.get("/").await;
-        browser.csrf = csrf_token(&home.body);
-        browser
-    }
-
-    async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
-        let email = Email::parse("email", email).expect("email");
-        let member = app.kernel.memberships(&email).await.expect("memberships").remove(0);
-        let link = app.kernel.issue_login_link(&Actor::operator(), member.id).await.expect("link");
-        let session = app.kernel.redeem_login_link(&link).await.expect("session");
-        let mut browser = Browser::anonymous(app).await;
-        browser.cookies.push_str(&format!("; publica_session={session}"));
-        browser
-    }
-
-    fn in_french(mut self) -> Self {
-        self.cookies.push_str("; publica_lang=fr");
-        self
-    }
-
-    async fn send(&self, request: Request<Body>) -> Page {
-        let response = self.app.request(request).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let request = Request::get(path).header("cookie", &self.cookies).header("accept", "text/html");
-        self.send(request.body(Body::empty()).expect("request")).await
-    }
-
-    /// Post a form with the CSRF token, as the page's form would.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        self.post_raw(path, &fields).await
-    }
-
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let request = Request::post(path)
-            .header("cookie", &self.cookies)
-            .header("accept", "text/html")
-            .header("content-type", "application/x-www-form-urlencoded");
-        self.send(request.body(Body::from(body)).expect("request")).await
-    }
-}
-
-fn csrf_token(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..].split('"').next().expect("token").to_string()
 }
 
 #[tokio::test]

@@ -78,11 +78,7 @@ pub async fn read(
     query: Result<Query<AsOfParams>, QueryRejection>,
     Body(body): Body<QueryBody>,
 ) -> Result<Response, GovError> {
-    let as_of = params(query)?.as_of()?;
-    let registry = registry(&kernel)?;
-    let info = register(&registry, &caller, &name, &version, Access::Read).await?;
-    let wanted = body.query.object("query.content")?;
-    let found = find(&registry, &info, wanted, &as_of, 1, "query.content").await?;
+    let found = matching(&kernel, &caller, (&name, &version), query, &body).await?;
     found.first().map(|r| content(r).into_response()).ok_or(GovError::NoRecord)
 }
 
@@ -105,13 +101,25 @@ pub async fn exists(
     query: Result<Query<AsOfParams>, QueryRejection>,
     Body(body): Body<QueryBody>,
 ) -> Result<axum::Json<ExistsBody>, GovError> {
-    let as_of = params(query)?.as_of()?;
-    let registry = registry(&kernel)?;
-    let info = register(&registry, &caller, &name, &version, Access::Read).await?;
-    let wanted = body.query.object("query.content")?;
-    let found = !find(&registry, &info, wanted, &as_of, 1, "query.content").await?.is_empty();
+    let found = !matching(&kernel, &caller, (&name, &version), query, &body).await?.is_empty();
     let message = if found { "Object found from database" } else { "Object not found from database" };
     Ok(axum::Json(ExistsBody { answer: Answer { status: found, message: message.into() } }))
+}
+
+/// What `read` and `exists` look for: the records `query.content` matches as of the time the
+/// query string asks for, at most one (the first by identifier).
+async fn matching(
+    kernel: &Kernel,
+    caller: &Caller,
+    (name, version): (&str, &str),
+    query: Result<Query<AsOfParams>, QueryRejection>,
+    body: &QueryBody,
+) -> Result<Vec<Record>, GovError> {
+    let as_of = params(query)?.as_of()?;
+    let registry = registry(kernel)?;
+    let info = register(&registry, caller, name, version, Access::Read).await?;
+    let wanted = body.query.object("query.content")?;
+    find(&registry, &info, wanted, &as_of, 1, "query.content").await
 }
 
 /// Update one record: the one `query.content` matches (or, without a query, the one whose

@@ -206,8 +206,7 @@ impl Request {
         if let Some(after) = after {
             query.push(("after".into(), after.to_string()));
         }
-        let encoded: Vec<String> = query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
-        format!("{base}?{}", encoded.join("&"))
+        format!("{base}?{}", publica_kernel::web::form::query(query))
     }
 }
 
@@ -234,28 +233,4 @@ fn origin(headers: &HeaderMap) -> String {
     let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
     let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     format!("{}://{host}", if https { "https" } else { "http" })
-}
-
-/// Percent-encode a query component (everything but RFC 3986 unreserved characters).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_components_are_percent_encoded() {
-        assert_eq!(encode("query.given_name"), "query.given_name");
-        assert_eq!(encode("Zoë & co/x"), "Zo%C3%AB%20%26%20co%2Fx");
-    }
 }

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::fields::skeleton;
-use super::input::{DayEnd, instant};
-use super::{FieldError, PagesState, RegisterHead, english_unless_en, reader, t_args, writer};
+use super::{FieldError, PagesState, RegisterHead, reader, writer};
 use crate::domain::{ChangeKind, Record, RegisterInfo};
+use publica_kernel::web::form::{DayEnd, instant};
 
 const DATA: &str = "record-data";
 const VALID_FROM: &str = "record-valid-from";
@@ -111,7 +111,6 @@ impl FormPage {
 
 /// The form for `action` on a record (`id`) or a new one, with what it holds and its problems.
 fn page(
-    state: &PagesState,
     ctx: PageCtx,
     info: &RegisterInfo,
     id: Option<&str>,
@@ -128,7 +127,7 @@ fn page(
     let heading = ctx.t(&format!("registry-{}-title", action.name()));
     crumbs.push((String::new(), heading.clone()));
     let lead = match id {
-        Some(id) => t_args(state, &ctx, &format!("registry-{}-lead", action.name()), &[("id", id.to_string())]),
+        Some(id) => ctx.t_args(&format!("registry-{}-lead", action.name()), &[("id", id.to_string())]),
         None => ctx.t1("registry-create-lead", "register", &info.title),
     };
     let page = FormPage {
@@ -192,12 +191,7 @@ fn local(id: &str, message: String) -> FieldError {
 }
 
 /// The form's values, checked: the record data (for forms with data) and the start of validity.
-fn checked(
-    state: &PagesState,
-    ctx: &PageCtx,
-    action: Action,
-    fields: &Fields,
-) -> Result<(Value, Option<Timestamp>), Vec<FieldError>> {
+fn checked(ctx: &PageCtx, action: Action, fields: &Fields) -> Result<(Value, Option<Timestamp>), Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut data = Value::Null;
     if action.has_data() {
@@ -208,7 +202,7 @@ fn checked(
                 Ok(value) => data = value,
                 Err(e) => {
                     let args = [("line", e.line().to_string()), ("column", e.column().to_string())];
-                    errors.push(local(DATA, t_args(state, ctx, "registry-error-json", &args)));
+                    errors.push(local(DATA, ctx.t_args("registry-error-json", &args)));
                 }
             }
         }
@@ -228,7 +222,7 @@ fn checked(
 
 /// The register's refusal shown next to the field at fault; other errors become error pages.
 fn refused(ctx: &PageCtx, action: Action, error: Error) -> Result<FieldError, PageError> {
-    let lang = english_unless_en(ctx);
+    let lang = ctx.english_unless_en();
     match error {
         Error::Invalid { field, message } => {
             let (id, pointer) = match field.as_str() {
@@ -288,15 +282,15 @@ async fn submit(
     if let Some(id) = id {
         head(&state, &info, id).await?;
     }
-    let values = match checked(&state, &ctx, action, &fields) {
+    let values = match checked(&ctx, action, &fields) {
         Ok(values) => values,
-        Err(errors) => return Ok(page(&state, ctx, &info, id, action, fields, errors)),
+        Err(errors) => return Ok(page(ctx, &info, id, action, fields, errors)),
     };
     match apply(&state, &staff, &info, id, action, &fields, values).await {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(e) => {
             let error = refused(&ctx, action, e)?;
-            Ok(page(&state, ctx, &info, id, action, fields, vec![error]))
+            Ok(page(ctx, &info, id, action, fields, vec![error]))
         }
     }
 }
@@ -314,7 +308,7 @@ async fn record_form(
     let head = head(&state, &info, id).await?;
     let fields =
         Fields { data: if action.has_data() { pretty(&head.data) } else { String::new() }, ..Fields::default() };
-    Ok(page(&state, ctx, &info, Some(id), action, fields, Vec::new()))
+    Ok(page(ctx, &info, Some(id), action, fields, Vec::new()))
 }
 
 pub(super) async fn create_form(
@@ -324,7 +318,7 @@ pub(super) async fn create_form(
 ) -> Result<Response, PageError> {
     let info = writable(&state, &staff, &name).await?;
     let fields = Fields { data: pretty(&skeleton(&info.schema)), ..Fields::default() };
-    Ok(page(&state, ctx, &info, None, Action::Create, fields, Vec::new()))
+    Ok(page(ctx, &info, None, Action::Create, fields, Vec::new()))
 }
 
 pub(super) async fn create(

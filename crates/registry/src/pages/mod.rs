@@ -11,7 +11,6 @@ mod data;
 mod diff;
 mod fields;
 mod forms;
-mod input;
 mod record;
 mod registers;
 
@@ -21,11 +20,10 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use publica_kernel::Kernel;
-use publica_kernel::db::Timestamp;
 use publica_kernel::domain::OrgKind;
 use publica_kernel::error::Error;
 use publica_kernel::sessions::StaffSession;
-use publica_kernel::web::{PageCtx, PageError};
+use publica_kernel::web::{PageError, When};
 
 use crate::domain::RegisterInfo;
 use crate::service::Registry;
@@ -84,41 +82,6 @@ fn writer(info: &RegisterInfo, staff: &StaffSession) -> Result<(), PageError> {
         "only members of the organisation that keeps the `{}` register write to it",
         info.name
     ))))
-}
-
-/// An instant as people read it (to the second, UTC), with its machine-readable form for
-/// `<time datetime>`.
-#[derive(Clone, Debug)]
-pub(crate) struct When {
-    pub iso: String,
-    pub text: String,
-}
-
-impl When {
-    pub fn of(t: Timestamp) -> When {
-        let dt = t.inner();
-        let text = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        );
-        When { iso: t.to_fixed(), text }
-    }
-}
-
-/// A translated message with arguments.
-fn t_args(state: &PagesState, ctx: &PageCtx, id: &str, args: &[(&str, String)]) -> String {
-    state.kernel.i18n().t_args(ctx.lang, id, args)
-}
-
-/// The language of a service's explanation when the page is in another (service errors are
-/// written in English).
-fn english_unless_en(ctx: &PageCtx) -> Option<&'static str> {
-    (ctx.lang != publica_kernel::i18n::Lang::En).then_some("en")
 }
 
 /// A problem with what was entered in a form, shown next to the field and in the summary.

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::data::{self, Words};
 use super::diff::diff;
-use super::input::{DayEnd, instant};
-use super::{FieldError, PagesState, RegisterHead, When, can_write, reader, t_args};
+use super::{FieldError, PagesState, RegisterHead, When, can_write, reader};
 use crate::domain::{AsOf, ChangeKind, Record};
+use publica_kernel::web::form::{DayEnd, instant};
 
 /// A field that differs from the version before.
 struct ChangeRow {
@@ -92,7 +92,7 @@ fn kind_label(ctx: &PageCtx, kind: ChangeKind) -> String {
 }
 
 /// The timeline of `history` (ascending by sequence number), newest first.
-fn timeline(state: &PagesState, ctx: &PageCtx, history: &[Record], now: Timestamp) -> Vec<Version> {
+fn timeline(ctx: &PageCtx, history: &[Record], now: Timestamp) -> Vec<Version> {
     let absent = ctx.t("registry-diff-absent");
     let mut versions = Vec::with_capacity(history.len());
     let mut before: Option<&Record> = None;
@@ -111,9 +111,7 @@ fn timeline(state: &PagesState, ctx: &PageCtx, history: &[Record], now: Timestam
                     })
                     .collect();
                 let note = match (changes.is_empty(), record.valid_to) {
-                    (true, Some(end)) if previous.valid_to.is_none() => Some(t_args(
-                        state,
-                        ctx,
+                    (true, Some(end)) if previous.valid_to.is_none() => Some(ctx.t_args(
                         "registry-history-closes",
                         &[("number", (number - 1).to_string()), ("date", When::of(end).text)],
                     )),
@@ -158,7 +156,7 @@ fn as_of(ctx: &PageCtx, query: &RecordQuery) -> Result<AsOf, Vec<FieldError>> {
         }
     };
     let valid_at = read(&query.valid_at, DayEnd::Start, "asof-valid");
-    let known_at = read(&query.known_at, DayEnd::End, "asof-known");
+    let known_at = read(&query.known_at, DayEnd::Last, "asof-known");
     if errors.is_empty() { Ok(AsOf { valid_at, known_at }) } else { Err(errors) }
 }
 
@@ -189,7 +187,7 @@ pub(super) async fn show(
             &history.iter().position(|h| h.seq == r.seq).map_or(0, |p| p + 1).to_string(),
         ),
     });
-    let described = |t: Option<Timestamp>, id: &str| t.map(|t| t_args(&state, &ctx, id, &[("when", When::of(t).text)]));
+    let described = |t: Option<Timestamp>, id: &str| t.map(|t| ctx.t_args(id, &[("when", When::of(t).text)]));
     let as_of = match (read.valid_at, read.known_at) {
         (None, None) => None,
         (valid, known) => Some(
@@ -210,7 +208,7 @@ pub(super) async fn show(
     let notice = query.done.as_deref().and_then(|d| {
         ["created", "changed", "corrected", "deleted"].contains(&d).then(|| ctx.t(&format!("registry-done-{d}")))
     });
-    let versions = timeline(&state, &ctx, &history, now);
+    let versions = timeline(&ctx, &history, now);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = RecordPage {
         register: RegisterHead::of(&info),

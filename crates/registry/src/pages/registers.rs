@@ -13,10 +13,10 @@ use publica_kernel::web::{PageCtx, PageError, Staff, render};
 use serde_json::Value;
 
 use super::fields::{self, FieldRow};
-use super::input::query;
-use super::{FieldError, PagesState, RegisterHead, can_write, english_unless_en, reader, t_args};
+use super::{FieldError, PagesState, RegisterHead, can_write, reader};
 use crate::domain::register::index_values;
 use crate::domain::{AsOf, Record, RegisterInfo};
+use publica_kernel::web::form::query;
 
 /// Records on one page of search results.
 const PAGE_SIZE: i64 = 50;
@@ -160,7 +160,7 @@ pub(super) async fn register(
                 id: "search-id".into(),
                 pointer: None,
                 message: format!("{}: {message}", info.id_field),
-                lang: english_unless_en(&ctx),
+                lang: ctx.english_unless_en(),
             });
         } else if let Some(record) = state.registry.get(&info.name, &id, &AsOf::now()).await? {
             let values = index_values(&index_fields, &record.data);
@@ -177,7 +177,7 @@ pub(super) async fn register(
                         id: c.id.clone(),
                         pointer: None,
                         message: format!("{field}: {message}"),
-                        lang: english_unless_en(&ctx),
+                        lang: ctx.english_unless_en(),
                     });
                 }
             }
@@ -188,7 +188,7 @@ pub(super) async fn register(
             if let Some(last) = results.last() {
                 let mut pairs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 pairs.push((AFTER, &last.id));
-                next = Some(format!("/registry/{}?{}", info.name, query(&pairs)));
+                next = Some(format!("/registry/{}?{}", info.name, query(pairs)));
             }
         }
     }
@@ -196,7 +196,7 @@ pub(super) async fn register(
     let summary = match results.len() {
         0 => ctx.t("registry-search-none"),
         1 => ctx.t("registry-search-one"),
-        n => t_args(&state, &ctx, "registry-search-many", &[("count", n.to_string())]),
+        n => ctx.t_args("registry-search-many", &[("count", n.to_string())]),
     };
     let rows = results
         .iter()

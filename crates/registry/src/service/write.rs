@@ -58,6 +58,43 @@ fn after_head(head: &Record, from: Timestamp) -> Result<()> {
     Ok(())
 }
 
+/// Close `head` at `from` (after its start): with the register's feed locked, the head is
+/// superseded at `now` and its copy valid until `from` written, outside the change feed. The
+/// closed copy, for the version that follows it to build on.
+async fn close_head<'a>(
+    tx: &mut Tx,
+    head: &'a Record,
+    from: Timestamp,
+    now: Timestamp,
+    actor: &'a Actor,
+) -> Result<NewVersion<'a>> {
+    after_head(head, from)?;
+    store::write::lock_feed(tx, &head.register).await?;
+    store::write::supersede(tx, head.seq, now).await?;
+    let closed = NewVersion {
+        register: &head.register,
+        record_id: &head.id,
+        kind: head.kind,
+        reason: head.reason.as_deref(),
+        data: Some(head.data.to_string()),
+        valid_from: head.valid_from,
+        valid_to: Some(from),
+        recorded_at: now,
+        actor: Some(&actor.0),
+        feed: false,
+    };
+    store::write::insert_version(tx, &closed).await?;
+    Ok(closed)
+}
+
+/// Write the version that becomes the record's head: its sequence number, or a conflict when
+/// another write got there first.
+async fn insert_head(tx: &mut Tx, version: &NewVersion<'_>) -> Result<i64> {
+    store::write::insert_version(tx, version).await?.ok_or_else(|| {
+        Error::Conflict(format!("{} record {} changed concurrently; retry", version.register, version.record_id))
+    })
+}
+
 /// Bring a record's index entries from the values of `old` data to those of `new`.
 async fn reindex(tx: &mut Tx, register: &str, id: &str, fields: &[IndexField], old: &Value, new: &Value) -> Result<()> {
     let old = index_values(fields, old);
@@ -203,22 +240,7 @@ impl Registry {
         let head = self.lock_head(&mut tx, register, id).await?;
         let now = Timestamp::now();
         let from = valid_from.unwrap_or(now);
-        after_head(&head, from)?;
-        store::write::lock_feed(&mut tx, register).await?;
-        store::write::supersede(&mut tx, head.seq, now).await?;
-        let closed = NewVersion {
-            register,
-            record_id: id,
-            kind: head.kind,
-            reason: head.reason.as_deref(),
-            data: Some(head.data.to_string()),
-            valid_from: head.valid_from,
-            valid_to: Some(from),
-            recorded_at: now,
-            actor: Some(&actor.0),
-            feed: false,
-        };
-        store::write::insert_version(&mut tx, &closed).await?;
+        let closed = close_head(&mut tx, &head, from, now, actor).await?;
         let version = NewVersion {
             kind: ChangeKind::Changed,
             reason: None,
@@ -228,9 +250,7 @@ impl Registry {
             feed: true,
             ..closed
         };
-        let seq = store::write::insert_version(&mut tx, &version)
-            .await?
-            .ok_or_else(|| Error::Conflict(format!("{register} record {id} changed concurrently; retry")))?;
+        let seq = insert_head(&mut tx, &version).await?;
         reindex(&mut tx, register, id, &compiled.index_fields, &head.data, &data).await?;
         let event = json!({"seq": seq, "valid_from": from});
         self.kernel.audit(&mut tx, record_event(actor, "registry.record.changed", org, register, id, event)).await?;
@@ -282,9 +302,7 @@ impl Registry {
             actor: Some(&actor.0),
             feed: true,
         };
-        let seq = store::write::insert_version(&mut tx, &version)
-            .await?
-            .ok_or_else(|| Error::Conflict(format!("{register} record {id} changed concurrently; retry")))?;
+        let seq = insert_head(&mut tx, &version).await?;
         reindex(&mut tx, register, id, &compiled.index_fields, &head.data, &data).await?;
         let event = json!({"seq": seq, "corrects_seq": head.seq});
         self.kernel.audit(&mut tx, record_event(actor, "registry.record.corrected", org, register, id, event)).await?;
@@ -321,22 +339,7 @@ impl Registry {
         let head = self.lock_head(&mut tx, register, id).await?;
         let now = Timestamp::now();
         let from = valid_from.unwrap_or(now);
-        after_head(&head, from)?;
-        store::write::lock_feed(&mut tx, register).await?;
-        store::write::supersede(&mut tx, head.seq, now).await?;
-        let closed = NewVersion {
-            register,
-            record_id: id,
-            kind: head.kind,
-            reason: head.reason.as_deref(),
-            data: Some(head.data.to_string()),
-            valid_from: head.valid_from,
-            valid_to: Some(from),
-            recorded_at: now,
-            actor: Some(&actor.0),
-            feed: false,
-        };
-        store::write::insert_version(&mut tx, &closed).await?;
+        let closed = close_head(&mut tx, &head, from, now, actor).await?;
         let deleted = NewVersion {
             kind: ChangeKind::Deleted,
             reason: Some(reason),
@@ -346,9 +349,7 @@ impl Registry {
             feed: true,
             ..closed
         };
-        let seq = store::write::insert_version(&mut tx, &deleted)
-            .await?
-            .ok_or_else(|| Error::Conflict(format!("{register} record {id} changed concurrently; retry")))?;
+        let seq = insert_head(&mut tx, &deleted).await?;
         reindex(&mut tx, register, id, &compiled.index_fields, &head.data, &Value::Null).await?;
         let event = json!({"seq": seq, "valid_from": from});
         self.kernel.audit(&mut tx, record_event(actor, "registry.record.deleted", org, register, id, event)).await?;

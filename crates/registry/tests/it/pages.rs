@@ -2,12 +2,9 @@
 //! servants: who may read and write, search, the history with its corrections, the "as of"
 //! reads, and the forms of the organisation that keeps the population register.
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request};
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
-use publica_kernel::domain::Email;
-use publica_kernel::testing::TestApp;
+use publica_kernel::testing::{Browser, TestApp, unescape};
 use publica_kernel::{Block, Kernel};
 use publica_registry::domain::builtin::example_person;
 use publica_registry::{AsOf, ChangeKind, NewRecord, POPULATION, national_id};
@@ -56,112 +53,6 @@ async fn create(kernel: &Kernel, data: Value) -> String {
     let registry = registry(kernel);
     let clerk = Actor::system("test");
     registry.create(&clerk, civil, POPULATION, data, Some(at("2020-01-01T00:00:00Z"))).await.expect("create").id
-}
-
-/// An answer, its body read as text.
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-/// Percent-encode a form value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A browser: the CSRF cookie and token, a session once signed in, a language.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: String,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn anonymous(app: &'a TestApp) -> Browser<'a> {
-        let response = app.get("/").await;
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.split(';').next().filter(|pair| pair.starts_with("publica_csrf=")).map(str::to_string))
-            .expect("a CSRF cookie");
-        let mut browser = Browser { app, cookies: cookie, csrf: String::new() };
-        let home = browser.get("/").await;
-        browser.csrf = csrf_token(&home.body);
-        browser
-    }
-
-    async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
-        let email = Email::parse("email", email).expect("email");
-        let member = app.kernel.memberships(&email).await.expect("memberships").remove(0);
-        let link = app.kernel.issue_login_link(&Actor::operator(), member.id).await.expect("link");
-        let session = app.kernel.redeem_login_link(&link).await.expect("session");
-        let mut browser = Browser::anonymous(app).await;
-        browser.cookies.push_str(&format!("; publica_session={session}"));
-        browser
-    }
-
-    fn in_french(mut self) -> Self {
-        self.cookies.push_str("; publica_lang=fr");
-        self
-    }
-
-    async fn send(&self, request: Request<Body>) -> Page {
-        let response = self.app.request(request).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let request = Request::get(path).header("cookie", &self.cookies).header("accept", "text/html");
-        self.send(request.body(Body::empty()).expect("request")).await
-    }
-
-    /// Post a form with the CSRF token, as the page's form would.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        self.post_raw(path, &fields).await
-    }
-
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let request = Request::post(path)
-            .header("cookie", &self.cookies)
-            .header("accept", "text/html")
-            .header("content-type", "application/x-www-form-urlencoded");
-        self.send(request.body(Body::from(body)).expect("request")).await
-    }
-}
-
-/// HTML text with the entities the templates write turned back into characters.
-fn unescape(html: &str) -> String {
-    html.replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#38;", "&")
-        .replace("&amp;", "&")
-}
-
-fn csrf_token(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..].split('"').next().expect("token").to_string()
 }
 
 /// The rows of the first table body in `html` after `marker`, as the text of their cells.
