@@ -31,7 +31,7 @@ fn municipality(i: u64) -> String {
 }
 
 fn sex(i: u64) -> &'static str {
-    if i % 2 == 0 { "female" } else { "male" }
+    if i.is_multiple_of(2) { "female" } else { "male" }
 }
 
 /// Person `i` as the register stores it.
