@@ -126,7 +126,8 @@ pub async fn run(url: &str, count: u64) -> Result<()> {
             .pragma("cache_size", "-65536");
         let mut conn = options.connect().await?;
         for ddl in TABLES {
-            let ddl = ddl.replace("SERIAL_KEY", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("NO_ROWID", "WITHOUT ROWID");
+            let ddl =
+                ddl.replace("SERIAL_KEY", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("NO_ROWID", "WITHOUT ROWID");
             sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await?;
         }
         started = Instant::now();

@@ -52,10 +52,7 @@ pub async fn load(data: &str, database_url: &str, from: u64, count: u64) -> Resu
         tx.commit().await?;
         done += n;
         if done % 1_000_000 == 0 {
-            eprintln!(
-                "    loaded {done} persons ({:.0}/s)",
-                done as f64 / started.elapsed().as_secs_f64()
-            );
+            eprintln!("    loaded {done} persons ({:.0}/s)", done as f64 / started.elapsed().as_secs_f64());
         }
     }
     println!("{:.0}", count as f64 / started.elapsed().as_secs_f64());
