@@ -80,9 +80,14 @@ pub async fn run(kernel: Kernel, command: ExchangeCommand) -> anyhow::Result<Exi
             let mut cursor: Option<String> = None;
             let mut printed = 0;
             while printed < limit {
-                let page =
-                    log::usage(kernel.db(), &national_id, cursor.as_deref(), (limit - printed).min(500), Timestamp::now())
-                        .await?;
+                let page = log::usage(
+                    kernel.db(),
+                    &national_id,
+                    cursor.as_deref(),
+                    (limit - printed).min(500),
+                    Timestamp::now(),
+                )
+                .await?;
                 for entry in &page.entries {
                     println!("{entry}");
                 }

@@ -174,7 +174,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(open_existing(config, &blocks).await?, command).await,
         Command::Admin { command } => admin::run(open_existing(config, &blocks).await?, command).await,
         Command::Registry { command } => registry::run(open_existing(config, &blocks).await?, command).await,
-        Command::Exchange { command: exchange::ExchangeCommand::VerifyBundle { file } } => exchange::verify_bundle(&file),
+        Command::Exchange { command: exchange::ExchangeCommand::VerifyBundle { file } } => {
+            exchange::verify_bundle(&file)
+        }
         Command::Exchange { command } => exchange::run(open_existing(config, &blocks).await?, command).await,
     }
 }

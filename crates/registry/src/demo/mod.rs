@@ -124,7 +124,8 @@ pub async fn seed(kernel: &Kernel) -> Result<serde_json::Value> {
     for info in &infos {
         let slug = kernel.organisation(info.owner_org).await?.slug;
         let label = format!("registry:{slug}");
-        let token = publica_kernel::demo::api_key(kernel, info.owner_org, "registry", "Demo registry key", &label).await?;
+        let token =
+            publica_kernel::demo::api_key(kernel, info.owner_org, "registry", "Demo registry key", &label).await?;
         api_keys.insert(slug, json!(token));
     }
     Ok(json!({
