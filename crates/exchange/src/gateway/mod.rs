@@ -347,8 +347,7 @@ pub(crate) async fn authorise(
 /// is found by its SHA-256 (see [`crate::service::state`]) and only its times are checked again.
 fn verified_voucher(exchange: &Exchange, token: &str) -> Result<Arc<VoucherClaims>, XRoadError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut digest = [0u8; 32];
-    digest.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref());
+    let digest = publica_kernel::crypto::sha256(token.as_bytes());
     if let Some(claims) = exchange.state().verified_voucher(&digest, now) {
         return Ok(claims);
     }

@@ -19,6 +19,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
+/// The message log's hash, which X-Road's request hash is built from.
+pub use crate::log::chain::sha512;
+
 pub const X_ROAD_CLIENT: HeaderName = HeaderName::from_static("x-road-client");
 pub const X_ROAD_SERVICE: HeaderName = HeaderName::from_static("x-road-service");
 pub const X_ROAD_ID: HeaderName = HeaderName::from_static("x-road-id");
@@ -162,10 +165,6 @@ pub fn request_hash(
     let mut both = head;
     both.extend_from_slice(&sha512(body));
     sha512(&both)
-}
-
-pub fn sha512(data: &[u8]) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, data).as_ref().to_vec()
 }
 
 #[cfg(test)]

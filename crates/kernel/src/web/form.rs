@@ -2,6 +2,7 @@
 //! date or a date and time (read as UTC), query strings, and instants written back for people
 //! to read.
 
+use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, Duration, PrimitiveDateTime};
 
@@ -68,31 +69,16 @@ pub struct When {
 impl When {
     /// To the second.
     pub fn of(t: Timestamp) -> When {
-        let dt = t.inner();
-        let text = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        );
-        When { iso: t.to_fixed(), text }
+        When::written(t, format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"))
     }
 
     /// To the minute.
     pub fn to_minute(t: Timestamp) -> When {
-        let dt = t.inner();
-        let text = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute()
-        );
-        When { iso: t.to_fixed(), text }
+        When::written(t, format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+    }
+
+    fn written(t: Timestamp, format: &[BorrowedFormatItem<'_>]) -> When {
+        When { iso: t.to_fixed(), text: t.inner().format(format).unwrap_or_default() }
     }
 }
 

@@ -208,7 +208,7 @@ impl IntoResponse for PageError {
                 Error::Internal(_) => (ctx.t("error-internal"), None),
                 Error::Unavailable(_) => (ctx.t("error-unavailable"), None),
                 Error::NotFound(_) => (ctx.t("error-not-found"), None),
-                other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
+                other => (other.to_string(), ctx.english_unless_en()),
             },
             || plain,
         )

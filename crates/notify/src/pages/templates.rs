@@ -10,7 +10,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
-use publica_kernel::i18n::Lang;
 use publica_kernel::sessions::StaffSession;
 use publica_kernel::web::{PageCtx, PageError, Staff, render};
 use serde::Deserialize;
@@ -359,7 +358,7 @@ impl Form<'_> {
                     .into_response())
             }
             Err(Error::Invalid { field, message }) => {
-                let lang = (self.ctx.lang != Lang::En).then_some("en");
+                let lang = self.ctx.english_unless_en();
                 let id = match field.as_str() {
                     "name" => "template-name",
                     "subject" => "template-subject",
@@ -457,7 +456,7 @@ fn render_error(ctx: &PageCtx, e: &RenderError) -> (String, Option<&'static str>
         RenderError::EmailTooLong { limit, length } => {
             (ctx.t_args("notify-preview-email-too-long", &args(*limit, *length)), None)
         }
-        other => (other.to_string(), (ctx.lang != Lang::En).then_some("en")),
+        other => (other.to_string(), ctx.english_unless_en()),
     }
 }
 

@@ -15,6 +15,7 @@ use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
+use publica_kernel::web::form::{self, DayEnd};
 use publica_registry::bulk::{self, ExportOptions, Format, ImportError, ImportOptions, Phase, Progress, ProgressFn};
 use publica_registry::{AsOf, Registry};
 
@@ -230,13 +231,10 @@ fn parse_format(text: &str) -> anyhow::Result<Format> {
 
 /// An ISO 8601 date-time (`2024-01-31T12:00:00Z`) or date (`2024-01-31`, midnight UTC).
 fn instant(option: &str, text: &str) -> anyhow::Result<Timestamp> {
-    if let Ok(t) = Timestamp::parse(text.trim()) {
-        return Ok(t);
-    }
-    let date = time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]")).with_context(
-        || format!("{option} must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T12:00:00Z)"),
-    )?;
-    Ok(Timestamp::from(date.midnight().assume_utc()))
+    form::instant(text, DayEnd::Start)
+        .ok()
+        .flatten()
+        .with_context(|| format!("{option} must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T12:00:00Z)"))
 }
 
 #[cfg(test)]

@@ -144,14 +144,7 @@ pub async fn update(
     query: Result<Query<WriteParams>, QueryRejection>,
     Body(body): Body<QueryWriteBody>,
 ) -> Result<Response, GovError> {
-    let write = params(query)?;
-    let registry = registry(&kernel)?;
-    let info = register(&registry, &caller, &name, &version, Access::Write).await?;
-    let Some(target) = target(&registry, &info, &body).await? else {
-        return Err(Error::NotFound("a record matching the query".into()).into());
-    };
-    let record = apply(&registry, &caller, &info, target, &body.write.content, &write).await?;
-    Ok(content(&record).into_response())
+    upsert(&kernel, &caller, (&name, &version), query, &body, false).await
 }
 
 /// Update the record the query matches, or create one when none does (from `query.content`
@@ -175,11 +168,25 @@ pub async fn update_or_create(
     query: Result<Query<WriteParams>, QueryRejection>,
     Body(body): Body<QueryWriteBody>,
 ) -> Result<Response, GovError> {
+    upsert(&kernel, &caller, (&name, &version), query, &body, true).await
+}
+
+/// What `update` and `update-or-create` do: change the record the body points at; when there
+/// is none, create one if `create` says so, else answer NotFound.
+async fn upsert(
+    kernel: &Kernel,
+    caller: &Caller,
+    (name, version): (&str, &str),
+    query: Result<Query<WriteParams>, QueryRejection>,
+    body: &QueryWriteBody,
+    create: bool,
+) -> Result<Response, GovError> {
     let write = params(query)?;
-    let registry = registry(&kernel)?;
-    let info = register(&registry, &caller, &name, &version, Access::Write).await?;
-    let record = match target(&registry, &info, &body).await? {
-        Some(target) => apply(&registry, &caller, &info, target, &body.write.content, &write).await?,
+    let registry = registry(kernel)?;
+    let info = register(&registry, caller, name, version, Access::Write).await?;
+    let record = match target(&registry, &info, body).await? {
+        Some(target) => apply(&registry, caller, &info, target, &body.write.content, &write).await?,
+        None if !create => return Err(Error::NotFound("a record matching the query".into()).into()),
         None => {
             if write.correction.is_some() {
                 return Err(GovError::invalid("correction", "no record matches: there is nothing to correct"));

@@ -183,7 +183,7 @@ impl Request {
             let mut skip = (self.page - 1) * self.page_size;
             while skip > 0 {
                 let wanted = skip.min(MAX_PAGE_SIZE);
-                let page = registry.search(&info.name, &self.filters, after.as_deref(), wanted).await?;
+                let page = registry.search_in(info, &self.filters, after.as_deref(), wanted).await?;
                 let got = page.len() as i64;
                 if got < wanted {
                     // Fewer records than the pages before this one hold: this page is empty.
@@ -193,7 +193,7 @@ impl Request {
                 skip -= got;
             }
         }
-        let mut records = registry.search(&info.name, &self.filters, after.as_deref(), self.page_size + 1).await?;
+        let mut records = registry.search_in(info, &self.filters, after.as_deref(), self.page_size + 1).await?;
         let more = records.len() as i64 > self.page_size;
         records.truncate(self.page_size as usize);
         Ok((records, more))

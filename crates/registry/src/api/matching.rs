@@ -46,7 +46,7 @@ pub async fn find(
     let mut after: Option<String> = None;
     let mut seen = 0usize;
     loop {
-        let page = registry.search(&info.name, &filters, after.as_deref(), PAGE).await?;
+        let page = registry.search_in(info, &filters, after.as_deref(), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         seen += page.len();

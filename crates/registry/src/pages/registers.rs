@@ -169,7 +169,7 @@ pub(super) async fn register(
             }
         }
     } else if !filters.is_empty() {
-        match state.registry.search(&info.name, &filters, after.as_deref(), PAGE_SIZE + 1).await {
+        match state.registry.search_in(&info, &filters, after.as_deref(), PAGE_SIZE + 1).await {
             Ok(found) => results = found,
             Err(Error::Invalid { field, message }) => {
                 if let Some(c) = criteria.iter_mut().find(|c| c.name == field) {

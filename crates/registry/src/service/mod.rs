@@ -254,7 +254,21 @@ impl Registry {
         limit: i64,
     ) -> Result<Vec<Record>> {
         let info = self.register(register).await?;
-        let fields = info.index_fields();
+        self.search_in(&info, filters, after_id, limit).await
+    }
+
+    /// [`Registry::search`] in a register whose definition the caller has just read (as
+    /// [`Registry::register`] returns it), so that paging through results reads it once.
+    pub async fn search_in(
+        &self,
+        info: &RegisterInfo,
+        filters: &[(String, String)],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Record>> {
+        let register = info.name.as_str();
+        let compiled = self.compiled(info)?;
+        let fields = &compiled.index_fields;
         for (field, value) in filters {
             if !fields.iter().any(|f| &f.name == field) {
                 let names = fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
