@@ -307,6 +307,17 @@ pub fn verify(jwk: &serde_json::Value, alg: Alg, message: &[u8], sig: &[u8]) -> 
     }
 }
 
+/// Verify an RSASSA-PSS SHA-256 signature (JOSE `PS256`) against a public RSA JWK.
+pub fn verify_ps256(jwk: &serde_json::Value, message: &[u8], sig: &[u8]) -> bool {
+    let field = |name: &str| jwk.get(name).and_then(|v| v.as_str()).and_then(|s| URL_SAFE_NO_PAD.decode(s).ok());
+    let (Some(n), Some(e)) = (field("n"), field("e")) else {
+        return false;
+    };
+    signature::RsaPublicKeyComponents { n: &n, e: &e }
+        .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig)
+        .is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

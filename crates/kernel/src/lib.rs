@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod jose;
 pub mod keys;
 pub mod orgs;
 pub mod sealed_keys;

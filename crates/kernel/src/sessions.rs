@@ -86,18 +86,42 @@ impl Kernel {
         if member.disabled_at.is_some() {
             return Err(Error::Unauthenticated("this account is disabled".into()));
         }
+        let session = self.insert_session(&mut tx, &member, "login-link").await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Start a staff session for a member whom another block has signed in (the identity
+    /// provider), audited with that `method`. Returns the token for the session cookie.
+    pub async fn start_staff_session(&self, member_id: Uuid, method: &str) -> Result<String> {
+        let member = self.member(member_id).await?;
+        if member.disabled_at.is_some() {
+            return Err(Error::Forbidden(format!("{} is disabled", member.email)));
+        }
+        let mut tx = self.db().begin().await?;
+        let session = self.insert_session(&mut tx, &member, method).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    async fn insert_session(
+        &self,
+        tx: &mut crate::db::Tx,
+        member: &crate::orgs::Member,
+        method: &str,
+    ) -> Result<String> {
+        let now = Timestamp::now();
         let session = random_token();
         let expires = now.plus(time::Duration::minutes(self.config().session.ttl_minutes));
-        on_tx!(&mut tx, c => sqlx::query("INSERT INTO kernel_sessions (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(sha256(session.as_bytes()).to_vec()).bind(member_id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
+        on_tx!(tx, c => sqlx::query("INSERT INTO kernel_sessions (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(sha256(session.as_bytes()).to_vec()).bind(member.id).bind(now).bind(expires).execute(c).await.map(|_| ()))?;
         self.audit(
-            &mut tx,
-            Event::new(&Actor::member(member_id), "kernel.session.started", "member", member_id)
+            tx,
+            Event::new(&Actor::member(member.id), "kernel.session.started", "member", member.id)
                 .org(member.org_id)
-                .details(serde_json::json!({ "method": "login-link" })),
+                .details(serde_json::json!({ "method": method })),
         )
         .await?;
-        tx.commit().await?;
         Ok(session)
     }
 

@@ -7,8 +7,8 @@ use publica_kernel::crypto::{self, Alg};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::jws::Jws;
 use crate::domain::ClientKey;
+use publica_kernel::jose::Jws;
 
 /// Claims an assertion may carry.
 pub const ALLOWED_CLAIMS: [&str; 8] = ["iss", "sub", "aud", "jti", "iat", "exp", "purposeId", "digest"];

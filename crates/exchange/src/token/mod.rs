@@ -5,7 +5,6 @@
 //! the problem.
 
 pub mod assertion;
-pub mod jws;
 pub mod voucher;
 
 use std::sync::Arc;
@@ -18,6 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Serialize;
 use uuid::Uuid;
+
+use publica_kernel::jose as jws;
 
 use self::assertion::Refusal;
 use self::voucher::VoucherClaims;

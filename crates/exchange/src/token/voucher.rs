@@ -14,8 +14,8 @@ use publica_kernel::keys::Purpose;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::jws;
 use crate::domain::keys::verifying_key;
+use publica_kernel::jose as jws;
 
 /// The JOSE algorithm of vouchers (PDND signs its vouchers RS256 too).
 pub const VOUCHER_ALG: Alg = Alg::RS256;

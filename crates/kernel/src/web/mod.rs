@@ -22,6 +22,7 @@ pub use csrf::CSRF_FIELD;
 pub use form::When;
 pub use metrics::install_recorder;
 pub use page::{Page, PageCtx, PageError, Staff, render};
+pub use pages::{STAFF_SIGN_IN, staff_session_cookie};
 
 use crate::{Block, Kernel};
 
@@ -68,7 +69,7 @@ pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
 const X_FORWARDED_PROTO: axum::http::HeaderName = axum::http::HeaderName::from_static("x-forwarded-proto");
 
 /// Whether the client reached us over TLS (directly or through a proxy that says so).
-pub(crate) fn is_https(kernel: &Kernel, headers: &axum::http::HeaderMap) -> bool {
+pub fn is_https(kernel: &Kernel, headers: &axum::http::HeaderMap) -> bool {
     kernel.config().public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
         || headers.get(X_FORWARDED_PROTO).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }

@@ -72,9 +72,17 @@ struct Signin {
     ctx: PageCtx,
 }
 
-async fn signin(ctx: PageCtx) -> Response {
+/// Staff sign in through the identity provider when it is served; the login link printed by
+/// `publica admin login-link` stays as the operator's break-glass either way.
+async fn signin(ctx: PageCtx, State(kernel): State<Kernel>) -> Response {
+    if kernel.knows_block("identity") {
+        return Redirect::to(STAFF_SIGN_IN).into_response();
+    }
     render(&Signin { ctx })
 }
+
+/// Where the identity block signs staff in.
+pub const STAFF_SIGN_IN: &str = "/identity/staff/sign-in";
 
 #[derive(Template)]
 #[template(path = "signin_confirm.html")]
@@ -101,13 +109,17 @@ async fn link_redeem(
         }
         Err(e) => return Err(e.into()),
     };
-    let cookie = Cookie::build((SESSION_COOKIE, session))
+    Ok((jar.add(staff_session_cookie(&kernel, &headers, session)), Redirect::to("/admin")).into_response())
+}
+
+/// The cookie that carries a staff session token from [`Kernel::start_staff_session`].
+pub fn staff_session_cookie(kernel: &Kernel, headers: &axum::http::HeaderMap, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(super::is_https(&kernel, &headers))
-        .build();
-    Ok((jar.add(cookie), Redirect::to("/admin")).into_response())
+        .secure(super::is_https(kernel, headers))
+        .build()
 }
 
 async fn signout(Staff(_, staff): Staff, State(kernel): State<Kernel>, jar: CookieJar) -> Result<Response, PageError> {

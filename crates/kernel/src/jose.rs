@@ -1,14 +1,15 @@
-//! Compact JWS (RFC 7515) as the exchange uses it: split and decode a token, sign one.
+//! Compact JWS (RFC 7515), as the exchange and identity use it: split and decode a token,
+//! verify it against a public JWK (RS256, PS256, ES256, EdDSA), sign one with a kernel key.
 
+use crate::crypto::{self, Alg, b64url};
+use crate::error::Result;
+use crate::keys::LoadedKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use publica_kernel::crypto::b64url;
-use publica_kernel::error::Result;
-use publica_kernel::keys::LoadedKey;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The protected header members the exchange reads.
+/// The protected header members Publica reads.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Header {
     pub alg: String,
@@ -51,6 +52,24 @@ pub fn decode(token: &str) -> std::result::Result<Jws<'_>, String> {
         .map_err(|_| "the payload is not a JSON object".to_string())?;
     let signature = bytes(signature, "signature")?;
     Ok(Jws { signing_input, header, claims, signature })
+}
+
+impl Jws<'_> {
+    /// Whether the signature verifies under `jwk` with the header's algorithm, which must be
+    /// one of `allowed`. `none` and unknown algorithms never verify.
+    pub fn verify(&self, jwk: &Value, allowed: &[&str]) -> bool {
+        allowed.contains(&self.header.alg.as_str())
+            && verify_alg(jwk, &self.header.alg, self.signing_input.as_bytes(), &self.signature)
+    }
+}
+
+/// Verify a JWS signature by its JOSE algorithm name: what Publica signs with ([`Alg`]) and
+/// PS256, which clients may use for their assertions.
+pub fn verify_alg(jwk: &Value, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+    match alg {
+        "PS256" => crypto::verify_ps256(jwk, message, signature),
+        other => Alg::parse(other).is_some_and(|a| a.as_str() == other && crypto::verify(jwk, a, message, signature)),
+    }
 }
 
 /// Sign `claims` with a kernel key: `{"alg", "kid", "typ"}` header, compact serialisation.

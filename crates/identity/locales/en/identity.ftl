@@ -1,0 +1,2 @@
+identity-title = Identity
+identity-clients-title = Sign-in clients

@@ -1,0 +1,2 @@
+identity-title = Identité
+identity-clients-title = Clients de connexion
