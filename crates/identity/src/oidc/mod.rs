@@ -7,8 +7,38 @@ use publica_kernel::Kernel;
 use publica_kernel::error::Result;
 use publica_kernel::jobs::JobHandler;
 
+use uuid::Uuid;
+
 use crate::config::IdentityConfig;
 use crate::service::Identity;
+
+/// A client the person has granted access to, for their account page.
+#[derive(Clone, Debug)]
+pub struct ConnectedService {
+    pub client_id: String,
+    pub client_name: String,
+    /// The claims or scopes consented to.
+    pub scopes: Vec<String>,
+    pub granted_at: publica_kernel::db::Timestamp,
+}
+
+impl Identity {
+    /// The clients this account has consented to.
+    pub async fn connected_services(&self, _account_id: Uuid) -> Result<Vec<ConnectedService>> {
+        Ok(Vec::new())
+    }
+
+    /// Withdraw consent for a client: its refresh and access tokens for this account stop
+    /// working, and the next sign-in asks for consent again.
+    pub async fn revoke_connected_service(&self, _account_id: Uuid, _client_id: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// What the provider holds about this account, for the person's data download.
+    pub async fn oidc_data_of(&self, _account_id: Uuid) -> Result<serde_json::Value> {
+        Ok(serde_json::json!({}))
+    }
+}
 
 /// Run-time state of the provider (caches of clients, …).
 pub struct State {}
@@ -38,4 +68,9 @@ pub fn job_handlers(_identity: &Arc<Identity>) -> Vec<Arc<dyn JobHandler>> {
 
 pub async fn housekeeping(_identity: &Identity) -> Result<()> {
     Ok(())
+}
+
+/// This part's pages (cookie sessions, CSRF-checked by the kernel's page layer).
+pub fn page_routes(_identity: std::sync::Arc<Identity>) -> axum::Router {
+    axum::Router::new()
 }

@@ -101,6 +101,7 @@ pub fn blocks() -> Vec<Arc<dyn Block>> {
         Arc::new(publica_notify::NotifyBlock),
         Arc::new(publica_registry::RegistryBlock),
         Arc::new(publica_exchange::ExchangeBlock),
+        Arc::new(publica_identity::IdentityBlock),
     ]
 }
 
