@@ -36,6 +36,54 @@ pub struct TestApp {
     pub backend: &'static str,
     blocks: Vec<Arc<dyn Block>>,
     _dir: tempfile::TempDir,
+    _database: Option<PgTestDatabase>,
+}
+
+/// A PostgreSQL database made for one test, dropped with it (connections still open are
+/// ended), so that a run of the suite does not leave hundreds of databases behind.
+pub struct PgTestDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgTestDatabase {
+    /// A fresh database on the test server, if `PUBLICA_TEST_POSTGRES` is set.
+    pub async fn create() -> Option<PgTestDatabase> {
+        let admin = std::env::var("PUBLICA_TEST_POSTGRES").ok().filter(|s| !s.is_empty())?;
+        let name = format!("publica_test_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PUBLICA_TEST_POSTGRES");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        let (base, _) = admin.rsplit_once('/').expect("a URL ending in a database name");
+        let url = format!("{base}/{name}");
+        Some(PgTestDatabase { admin, name, url })
+    }
+}
+
+impl Drop for PgTestDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which must not block on itself: a thread with
+        // a runtime of its own does the work. A failure only leaves the database behind.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let pool = sqlx::PgPool::connect(&admin).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.ok();
+                pool.close().await;
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("note: could not drop the test database {}", self.name);
+        }
+    }
 }
 
 /// A job worker running the blocks' handlers until dropped.
@@ -53,18 +101,22 @@ impl TestApp {
     /// As [`TestApp::each`], adjusting the configuration first.
     pub async fn each_with(blocks: &[Arc<dyn Block>], adjust: impl Fn(&mut Config)) -> Vec<TestApp> {
         let mut apps = vec![Self::start(blocks, None, &adjust).await];
-        if let Some(url) = postgres_database().await {
-            apps.push(Self::start(blocks, Some(url), &adjust).await);
+        if let Some(database) = PgTestDatabase::create().await {
+            apps.push(Self::start(blocks, Some(database), &adjust).await);
         } else {
             eprintln!("note: PUBLICA_TEST_POSTGRES is not set; SQLite only (scripts/test sets it)");
         }
         apps
     }
 
-    async fn start(blocks: &[Arc<dyn Block>], database_url: Option<String>, adjust: &impl Fn(&mut Config)) -> TestApp {
+    async fn start(
+        blocks: &[Arc<dyn Block>],
+        database: Option<PgTestDatabase>,
+        adjust: &impl Fn(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary data directory");
         let mut config = Config { data: dir.path().to_path_buf(), ..Config::default() };
-        config.database_url = database_url.map(Secret::new);
+        config.database_url = database.as_ref().map(|d| Secret::new(d.url.clone()));
         config.jobs.workers = 0;
         adjust(&mut config);
         let mut all: Vec<Arc<dyn Block>> = vec![Arc::new(KernelBlock)];
@@ -72,7 +124,7 @@ impl TestApp {
         let refs: Vec<&dyn Block> = all.iter().map(|b| b.as_ref()).collect();
         let kernel = Kernel::open(config, &refs).await.expect("open the kernel");
         let router = crate::web::app(&kernel, &all);
-        TestApp { backend: kernel.db().backend(), kernel, router, blocks: all, _dir: dir }
+        TestApp { backend: kernel.db().backend(), kernel, router, blocks: all, _dir: dir, _database: database }
     }
 
     /// Run every block's job handlers in the background (tests start with no worker) until the
@@ -137,18 +189,4 @@ impl TestApp {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
         (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
     }
-}
-
-/// A fresh PostgreSQL database on the test server, if one is configured.
-async fn postgres_database() -> Option<String> {
-    let admin = std::env::var("PUBLICA_TEST_POSTGRES").ok().filter(|s| !s.is_empty())?;
-    let name = format!("publica_test_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PUBLICA_TEST_POSTGRES");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .expect("create database");
-    pool.close().await;
-    let (base, _) = admin.rsplit_once('/').expect("a URL ending in a database name");
-    Some(format!("{base}/{name}"))
 }

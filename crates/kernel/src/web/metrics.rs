@@ -40,7 +40,9 @@ pub(super) fn method_label(method: &Method) -> &'static str {
     }
 }
 
-type Handles = (metrics::Counter, metrics::Histogram);
+/// A route's counter and, except for the health probes, its latency histogram: probes are
+/// answered without work, so their latencies would only dilute what the histogram shows.
+type Handles = (metrics::Counter, Option<metrics::Histogram>);
 type ByRoute = FxHashMap<Box<str>, FxHashMap<(&'static str, u16), Handles>>;
 
 /// Handles by route, then by method and status, so that recording a request is one read lock
@@ -55,16 +57,21 @@ pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCo
         let cache = HANDLES.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((counter, histogram)) = cache.get(route).and_then(|m| m.get(&(method, code))) {
             counter.increment(1);
-            histogram.record(seconds);
+            if let Some(histogram) = histogram {
+                histogram.record(seconds);
+            }
             return;
         }
     }
     let labels =
         [Label::new("method", method), Label::new("route", route.to_string()), Label::new("status", code.to_string())];
     let counter = metrics::counter!("publica_http_requests_total", labels.iter());
-    let histogram = metrics::histogram!("publica_http_request_duration_seconds", labels.iter());
+    let probe = matches!(route, "/healthz" | "/readyz");
+    let histogram = (!probe).then(|| metrics::histogram!("publica_http_request_duration_seconds", labels.iter()));
     counter.increment(1);
-    histogram.record(seconds);
+    if let Some(histogram) = &histogram {
+        histogram.record(seconds);
+    }
     HANDLES
         .write()
         .unwrap_or_else(PoisonError::into_inner)

@@ -78,12 +78,16 @@ async fn every_endpoint_of_a_demo_server_answers() {
         let metrics = http.get(server.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
         for needle in [
             "publica_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}",
-            "publica_http_request_duration_seconds_bucket",
+            "publica_http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",status=\"200\"",
             "publica_jobs{state=\"queued\"}",
             "publica_db_pool_connections{state=\"open\"}",
         ] {
             assert!(metrics.contains(needle), "{name}: /metrics lacks {needle}:\n{metrics}");
         }
+        assert!(
+            !metrics.contains("publica_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\""),
+            "{name}: health probes are counted, not timed"
+        );
         server.stop();
     }
 }
