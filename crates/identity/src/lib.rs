@@ -100,6 +100,7 @@ impl Block for IdentityBlock {
             return Ok(());
         };
         accounts::housekeeping(&identity).await?;
+        proofing::housekeeping(&identity).await?;
         oidc::housekeeping(&identity).await
     }
     async fn seed_demo(&self, kernel: &Kernel) -> Result<serde_json::Value> {

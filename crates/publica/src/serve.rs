@@ -101,7 +101,10 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("server error")?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")?;
     reload.abort();
     if let Some(worker) = worker {
         let _ = worker.await;

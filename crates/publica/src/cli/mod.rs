@@ -2,6 +2,7 @@
 
 mod admin;
 mod exchange;
+mod identity;
 mod jobs;
 mod keys;
 mod registry;
@@ -79,6 +80,11 @@ enum Command {
     Exchange {
         #[command(subcommand)]
         command: exchange::ExchangeCommand,
+    },
+    /// The identity provider: its OpenID Connect clients.
+    Identity {
+        #[command(subcommand)]
+        command: identity::IdentityCommand,
     },
 }
 
@@ -179,6 +185,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exchange::verify_bundle(&file)
         }
         Command::Exchange { command } => exchange::run(open_existing(config, &blocks).await?, command).await,
+        Command::Identity { command } => identity::run(open_existing(config, &blocks).await?, command).await,
     }
 }
 

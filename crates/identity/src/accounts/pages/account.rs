@@ -1,0 +1,180 @@
+//! The account page: profile, sign-in methods, connected services (each revocable), the
+//! activity log (time, place as the address it came from, device), the data download and
+//! sign-out everywhere; and the download itself, a JSON document of everything held.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use publica_kernel::web::{PageCtx, PageError, When, render};
+use serde_json::json;
+
+use super::{Pages, reauthenticate, signed_in_or_redirect};
+use crate::accounts::Origin;
+use crate::accounts::store;
+
+/// One line of the activity log, as shown.
+pub(crate) struct ActivityLine {
+    pub when: When,
+    pub what: String,
+    pub outcome: String,
+    pub place: String,
+    pub device: String,
+}
+
+/// A connected service, as shown.
+pub(crate) struct ServiceLine {
+    pub client_id: String,
+    pub name: String,
+    pub scopes: String,
+    pub granted: When,
+}
+
+#[derive(Template)]
+#[template(path = "identity/acc_account.html", config = "templates/askama.toml")]
+struct AccountPage {
+    ctx: PageCtx,
+    name: String,
+    email: String,
+    email_verified: bool,
+    phone: Option<String>,
+    phone_verified: bool,
+    kind: String,
+    verified_level: bool,
+    aal: String,
+    has_totp: bool,
+    recovery_left: i64,
+    password_changed: When,
+    services: Vec<ServiceLine>,
+    activity: Vec<ActivityLine>,
+}
+
+/// The activity kind's label: `acc-activity-{kind}` when translated, else the kind itself.
+fn activity_label(ctx: &PageCtx, kind: &str) -> String {
+    let id = format!("acc-activity-{}", kind.replace('.', "-"));
+    let text = ctx.t(&id);
+    if text == id { kind.to_string() } else { text }
+}
+
+pub(crate) async fn show(State(pages): State<Pages>, ctx: PageCtx, headers: HeaderMap) -> Result<Response, PageError> {
+    let identity = &pages.identity;
+    let current = match signed_in_or_redirect(identity, &headers, "/identity/account").await? {
+        Ok(c) => c,
+        Err(to_sign_in) => return Ok(to_sign_in),
+    };
+    let account = &current.account;
+    let services = identity
+        .connected_services(account.id)
+        .await?
+        .into_iter()
+        .map(|s| ServiceLine {
+            client_id: s.client_id,
+            name: s.client_name,
+            scopes: s.scopes.join(", "),
+            granted: When::to_minute(s.granted_at),
+        })
+        .collect();
+    let activity = identity
+        .activity(account.id, Some(50))
+        .await?
+        .into_iter()
+        .map(|a| {
+            let outcome = a.detail.get("outcome").and_then(|o| o.as_str()).unwrap_or_default();
+            ActivityLine {
+                when: When::of(a.at),
+                what: activity_label(&ctx, &a.kind),
+                outcome: if outcome.is_empty() {
+                    String::new()
+                } else {
+                    activity_label(&ctx, &format!("outcome.{outcome}"))
+                },
+                place: a.ip.unwrap_or_else(|| ctx.t("acc-unknown")),
+                device: a.user_agent.unwrap_or_else(|| ctx.t("acc-unknown")),
+            }
+        })
+        .collect();
+    let page = AccountPage {
+        name: account.name.clone().unwrap_or_default(),
+        email: account.email.clone(),
+        email_verified: account.email_verified_at.is_some(),
+        phone: account.phone.clone(),
+        phone_verified: account.phone_verified_at.is_some(),
+        kind: ctx.t(&format!("acc-kind-{}", account.kind.as_str())),
+        verified_level: identity.ial_of(account).await? == crate::domain::Ial::Verified,
+        aal: current.aal().as_str().into(),
+        has_totp: identity.has_totp(account.id).await?,
+        recovery_left: identity.recovery_codes_left(account.id).await?,
+        password_changed: When::to_minute(account.password_changed_at),
+        services,
+        activity,
+        ctx,
+    };
+    Ok(render(&page))
+}
+
+/// Everything held about the account, as JSON: the account, its sign-in methods (never their
+/// secrets), sessions, activity log, connected services, what the OpenID Connect provider holds
+/// and the verified identity. A sensitive action: needs a recent sign-in.
+pub(crate) async fn download(
+    State(pages): State<Pages>,
+    origin: Origin,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let identity = &pages.identity;
+    let here = "/identity/account/data.json";
+    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+        Ok(c) => c,
+        Err(to_sign_in) => return Ok(to_sign_in),
+    };
+    if let Some(again) = reauthenticate(identity, &current, here) {
+        return Ok(again);
+    }
+    let a = &current.account;
+    let db = identity.kernel.db();
+    let totp = store::auth::totp(db, a.id).await?;
+    let sessions: Vec<_> = store::sessions::of_account(db, a.id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "id": s.id, "created_at": s.created_at, "auth_time": s.auth_time, "last_seen_at": s.last_seen_at,
+                "expires_at": s.expires_at, "aal": s.aal, "amr": s.amr, "ip": s.ip, "user_agent": s.user_agent,
+                "this_browser": s.id == current.session.id,
+            })
+        })
+        .collect();
+    let services: Vec<_> = identity
+        .connected_services(a.id)
+        .await?
+        .into_iter()
+        .map(|s| json!({ "client_id": s.client_id, "client_name": s.client_name, "scopes": s.scopes, "granted_at": s.granted_at }))
+        .collect();
+    identity.record_activity(a.id, "data.downloaded", json!({}), &origin).await?;
+    let document = json!({
+        "account": {
+            "id": a.id, "kind": a.kind.as_str(), "email": a.email, "email_verified_at": a.email_verified_at,
+            "name": a.name, "phone": a.phone, "phone_verified_at": a.phone_verified_at, "created_at": a.created_at,
+            "password_changed_at": a.password_changed_at, "locked_at": a.locked_at, "recovered_at": a.recovered_at,
+            "staff_member_id": a.member_id,
+        },
+        "sign_in_methods": {
+            "password": { "changed_at": a.password_changed_at },
+            "authenticator_app": totp.map(|t| json!({ "created_at": t.created_at, "confirmed_at": t.confirmed_at })),
+            "recovery_codes_left": identity.recovery_codes_left(a.id).await?,
+            "phone": a.phone.as_ref().map(|p| json!({ "number": p, "verified_at": a.phone_verified_at })),
+        },
+        "sessions": sessions,
+        "activity": identity.activity(a.id, None).await?,
+        "connected_services": services,
+        "openid_connect": identity.oidc_data_of(a.id).await?,
+        "verified_identity": identity.verified_identity(a.id).await?,
+    });
+    let body = serde_json::to_string_pretty(&document).map_err(publica_kernel::error::Error::internal)?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"publica-account.json\""));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,57 @@
+//! Persistence of throttling counters: one row per key, updated under a row lock so that
+//! several processes count the same failures.
+
+use publica_kernel::db::{Timestamp, Tx};
+use publica_kernel::error::Result;
+use publica_kernel::on_tx;
+
+/// A counter as read under its lock.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub failures: i32,
+    pub blocked_until: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+/// Read a counter and hold its row until the transaction ends (created at zero if missing).
+pub async fn lock(tx: &mut Tx, key: &str, now: Timestamp) -> Result<Counter> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_throttle (key, failures, updated_at) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    // SQLite's transactions hold the database's write lock from their first statement.
+    let sql = match tx {
+        Tx::Sqlite(_) => "SELECT failures, blocked_until, updated_at FROM identity_throttle WHERE key = $1",
+        Tx::Postgres(_) => {
+            "SELECT failures, blocked_until, updated_at FROM identity_throttle WHERE key = $1 FOR UPDATE"
+        }
+    };
+    let (failures, blocked_until, updated_at): (i32, Option<Timestamp>, Timestamp) =
+        on_tx!(tx, c => sqlx::query_as(sql).bind(key).fetch_one(c).await)?;
+    Ok(Counter { failures, blocked_until, updated_at })
+}
+
+pub async fn set(
+    tx: &mut Tx,
+    key: &str,
+    failures: i32,
+    blocked_until: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_throttle SET failures = $1, blocked_until = $2, updated_at = $3 WHERE key = $4")
+        .bind(failures).bind(blocked_until).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut Tx, key: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM identity_throttle WHERE key = $1").bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Forget counters untouched since `before` and not blocking any more.
+pub async fn purge(tx: &mut Tx, before: Timestamp, now: Timestamp) -> Result<u64> {
+    let done = on_tx!(tx, c => sqlx::query(
+        "DELETE FROM identity_throttle WHERE updated_at < $1 AND (blocked_until IS NULL OR blocked_until < $2)")
+        .bind(before).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(done)
+}

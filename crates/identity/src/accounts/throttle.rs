@@ -1,0 +1,139 @@
+//! Throttling of guesses, per account and address (the address the request came from) and per
+//! address alone, counted in the database so that several processes share the counts. An
+//! attempt is counted before the guess is checked (so that a burst of parallel requests cannot
+//! all slip through) and given back when it succeeds. After `free` consecutive failures, each
+//! further attempt must wait 2^(n − free) seconds after the last, up to 15 minutes; the request
+//! is refused at once with the time to come back, never made to sleep. The lockout of the
+//! account itself after `lockout_after_failures` is counted on the account (see `service`).
+
+use publica_kernel::crypto::sha256;
+use publica_kernel::db::{Db, Timestamp};
+use publica_kernel::error::Result;
+
+use super::store::throttle as store;
+
+/// Failures allowed per account and address before delays start.
+pub const ACCOUNT_IP_FREE: i32 = 5;
+/// Failures allowed per address (all accounts) before delays start: offices and homes share
+/// addresses, so more than per account.
+pub const IP_FREE: i32 = 20;
+/// The longest wait.
+pub const MAX_DELAY_SECONDS: i64 = 15 * 60;
+/// A counter untouched this long starts again from zero.
+const FORGET_AFTER: time::Duration = time::Duration::hours(24);
+
+/// The counters an attempt to sign in to one account from one address goes through.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// Per account (named by its email address, so that unknown addresses count too) and address.
+    pub account_ip: String,
+    /// `None` when the address is unknown (the server does not pass it on): then unknown
+    /// clients are not all counted as one.
+    pub ip: Option<String>,
+}
+
+impl Keys {
+    pub fn new(email: &str, ip: Option<&str>) -> Keys {
+        let email_hash: String =
+            sha256(email.trim().to_lowercase().as_bytes())[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Keys {
+            account_ip: format!("acct-ip:{email_hash}:{}", ip.unwrap_or("unknown")),
+            ip: ip.map(|ip| format!("ip:{ip}")),
+        }
+    }
+
+    fn all(&self) -> Vec<(&str, i32)> {
+        let mut keys = vec![(self.account_ip.as_str(), ACCOUNT_IP_FREE)];
+        if let Some(ip) = &self.ip {
+            keys.push((ip.as_str(), IP_FREE));
+        }
+        keys
+    }
+}
+
+/// How long to wait after the `failures`-th failure in a row.
+pub fn delay(failures: i32, free: i32) -> Option<time::Duration> {
+    if failures < free {
+        return None;
+    }
+    let exponent = failures - free;
+    let seconds = if exponent >= 10 { MAX_DELAY_SECONDS } else { (1i64 << exponent).min(MAX_DELAY_SECONDS) };
+    Some(time::Duration::seconds(seconds))
+}
+
+/// Take an attempt: `Err(until)` when one of the counters says to wait until then (nothing is
+/// counted), `Ok` when the attempt may go ahead (it is counted as a failure until
+/// [`succeeded`] gives it back).
+pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
+    let mut tx = db.begin().await?;
+    let mut updates = Vec::new();
+    let mut until: Option<Timestamp> = None;
+    for (key, free) in keys.all() {
+        let counter = store::lock(&mut tx, key, now).await?;
+        if let Some(blocked) = counter.blocked_until.filter(|b| *b > now) {
+            until = Some(until.map_or(blocked, |u| u.max(blocked)));
+            continue;
+        }
+        let stale = counter.updated_at < now.plus(-FORGET_AFTER);
+        let failures = if stale { 1 } else { counter.failures + 1 };
+        updates.push((key, failures, delay(failures, free).map(|d| now.plus(d))));
+    }
+    if let Some(until) = until {
+        // Nothing counted: the transaction is dropped, rolling back.
+        return Ok(Err(until));
+    }
+    for (key, failures, blocked_until) in updates {
+        store::set(&mut tx, key, failures, blocked_until, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// The attempt succeeded: the account-and-address run of failures ends, and the address gets
+/// its attempt back.
+pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
+    let mut tx = db.begin().await?;
+    store::delete(&mut tx, &keys.account_ip).await?;
+    if let Some(ip) = &keys.ip {
+        let counter = store::lock(&mut tx, ip, now).await?;
+        let failures = (counter.failures - 1).max(0);
+        let blocked_until = if failures < IP_FREE { None } else { counter.blocked_until };
+        store::set(&mut tx, ip, failures, blocked_until, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Forget counters that stopped mattering.
+pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = store::purge(&mut tx, now.plus(-FORGET_AFTER), now).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_double_after_the_free_attempts_up_to_fifteen_minutes() {
+        assert_eq!(delay(4, 5), None);
+        assert_eq!(delay(5, 5), Some(time::Duration::seconds(1)));
+        assert_eq!(delay(6, 5), Some(time::Duration::seconds(2)));
+        assert_eq!(delay(12, 5), Some(time::Duration::seconds(128)));
+        assert_eq!(delay(14, 5), Some(time::Duration::seconds(512)));
+        assert_eq!(delay(15, 5), Some(time::Duration::seconds(900)));
+        assert_eq!(delay(1000, 5), Some(time::Duration::seconds(900)));
+    }
+
+    #[test]
+    fn keys_name_the_account_by_a_hash_of_its_address() {
+        let keys = Keys::new(" Ana@Example.org ", Some("203.0.113.7"));
+        assert_eq!(keys.ip.as_deref(), Some("ip:203.0.113.7"));
+        assert_eq!(Keys::new("ana@example.org", None).ip, None);
+        assert!(keys.account_ip.starts_with("acct-ip:") && keys.account_ip.ends_with(":203.0.113.7"));
+        assert!(!keys.account_ip.contains("ana"));
+        assert_eq!(keys.account_ip, Keys::new("ana@example.org", Some("203.0.113.7")).account_ip);
+    }
+}

@@ -1,0 +1,298 @@
+//! The authorization flow as service calls, without HTTP: start an interaction from a
+//! request's parameters, then continue it with whoever is signed in until a code (or an error)
+//! goes back to the client; the consent page's approval and refusal.
+//!
+//! Where the person is sent (all paths local):
+//! - to sign in: `/identity/sign-in?return_to=/identity/authorize/continue/{i}` with `force=1`
+//!   (authenticate again: `prompt=login`, `max_age`), `aal=aal2|aal3` (step-up), `login_hint`
+//!   and `ui_locales` (the languages the client asked for, first supported one wins);
+//! - to prove their identity: `/identity/proofing?return_to=/identity/authorize/continue/{i}`;
+//! - to consent: `/identity/consent/{i}`.
+
+use publica_kernel::audit::{Actor, Event};
+use publica_kernel::crypto::{random_token, sha256};
+use publica_kernel::db::Timestamp;
+use publica_kernel::error::{Error, Result};
+use publica_kernel::web::form::query;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::client::Client;
+use super::decide::{Next, Progress, decide};
+use super::levels::{self, Level};
+use super::request::{self, ErrorRedirect, PAR_PREFIX, Params, Rejection, page};
+use super::store::{self, Grant, flow::Interaction, people::Login};
+use crate::accounts::Origin;
+use crate::domain::SignedIn;
+use crate::service::Identity;
+
+/// How long a person has to sign in, step up and consent.
+pub const INTERACTION_MINUTES: i64 = 30;
+
+/// What starting an authorization gave.
+#[derive(Debug)]
+pub enum Started {
+    /// A stored interaction, to continue.
+    Interaction(String),
+    Rejected(Rejection),
+}
+
+/// The path that continues an interaction.
+pub fn continue_path(id: &str) -> String {
+    format!("/identity/authorize/continue/{id}")
+}
+
+/// The actor of something a person did themselves.
+pub fn person(account_id: Uuid) -> Actor {
+    Actor(format!("account:{account_id}"))
+}
+
+impl Identity {
+    /// Check an authorization request and store it as an interaction.
+    pub async fn start_authorization(&self, mut params: Params) -> Result<Started> {
+        let now = Timestamp::now();
+        let rejected = |r: Rejection| Ok(Started::Rejected(r));
+        let client_id = match params.get("client_id") {
+            Err(e) => return rejected(page("oidc-error-bad-request", e)),
+            Ok(None) => return rejected(page("oidc-error-no-client", "the request has no client_id")),
+            Ok(Some(id)) => id.to_string(),
+        };
+        if let Ok(Some(uri)) = params.get("request_uri")
+            && let Some(id) = uri.strip_prefix(PAR_PREFIX)
+        {
+            match store::flow::take_pushed(self.kernel.db(), id, now).await? {
+                Some((owner, pushed)) if owner == client_id => params = Params(pushed),
+                Some(_) => return rejected(page("oidc-error-pushed", "the request_uri belongs to another client")),
+                None => return rejected(page("oidc-error-pushed", "the request_uri is unknown, used or expired")),
+            }
+        }
+        let Some(stored) = store::clients::get(self.kernel.db(), &client_id).await? else {
+            return rejected(page("oidc-error-unknown-client", format!("no client `{client_id}` is registered")));
+        };
+        let client = stored.client;
+        if let Ok(Some(token)) = params.get("request") {
+            match request::verify_request_object(token, &client, &self.issuer, now.unix_seconds()) {
+                Ok(claims) => {
+                    params.merge_request_object(&claims);
+                    params.0.retain(|(k, _)| k != "request");
+                }
+                Err(problem) => {
+                    return rejected(match request::redirect_uri(&params, &client) {
+                        Ok(redirect_uri) => Rejection::Redirect(ErrorRedirect {
+                            redirect_uri,
+                            state: params.get("state").ok().flatten().map(str::to_string),
+                            error: "invalid_request_object",
+                            description: problem,
+                        }),
+                        Err(page) => page,
+                    });
+                }
+            }
+        }
+        if params.get("client_id").ok().flatten() != Some(client_id.as_str()) {
+            return rejected(page("oidc-error-bad-request", "the request object names another client_id"));
+        }
+        let redirect_uri = match request::redirect_uri(&params, &client) {
+            Ok(uri) => uri,
+            Err(page) => return rejected(page),
+        };
+        let request = match request::check(&params, &client, redirect_uri, &self.config.acr) {
+            Ok(r) => r,
+            Err(e) => return rejected(Rejection::Redirect(e)),
+        };
+        let id = random_token();
+        let expires = now.plus(time::Duration::minutes(INTERACTION_MINUTES));
+        store::flow::insert_interaction(self.kernel.db(), &id, &request, now, expires).await?;
+        Ok(Started::Interaction(id))
+    }
+
+    /// A current interaction: known, not expired, not answered yet.
+    pub async fn interaction(&self, id: &str) -> Result<Interaction> {
+        let gone =
+            || Error::not_found("this sign-in request (it has expired or was answered; start again from the service)");
+        let interaction = store::flow::interaction(self.kernel.db(), id).await?.ok_or_else(gone)?;
+        if interaction.completed_at.is_some() || interaction.expires_at <= Timestamp::now() {
+            return Err(gone());
+        }
+        Ok(interaction)
+    }
+
+    /// Where to send the browser next for an interaction, given who is signed in: a local
+    /// path (sign-in, proofing, consent) or the client's redirect URI with a code or an error.
+    /// `origin` is the browser's, for the person's activity log when a code is issued.
+    pub async fn continue_authorization(
+        &self,
+        id: &str,
+        session: Option<&SignedIn>,
+        origin: &Origin,
+    ) -> Result<String> {
+        let interaction = self.interaction(id).await?;
+        let client = self.client(&interaction.client_id).await?;
+        let request = &interaction.request;
+        let consent = match session {
+            Some(s) => store::people::consent(self.kernel.db(), s.account_id, &client.client_id).await?,
+            None => None,
+        };
+        let progress = Progress { started_at: interaction.created_at, consented_by: interaction.consented_by };
+        let now = Timestamp::now();
+        match decide(request, &progress, session, consent.as_ref(), now) {
+            Next::SignIn { force, aal } => {
+                let return_to = continue_path(id);
+                let mut pairs: Vec<(&str, &str)> = vec![("return_to", &return_to)];
+                if force {
+                    pairs.push(("force", "1"));
+                }
+                if let Some(aal) = aal {
+                    pairs.push(("aal", aal.as_str()));
+                }
+                if let Some(hint) = &request.login_hint {
+                    pairs.push(("login_hint", hint));
+                }
+                if let Some(locales) = &request.ui_locales {
+                    pairs.push(("ui_locales", locales));
+                }
+                Ok(format!("/identity/sign-in?{}", query(pairs)))
+            }
+            Next::Proofing => Ok(format!("/identity/proofing?{}", query([("return_to", continue_path(id))]))),
+            Next::Consent => Ok(format!("/identity/consent/{id}")),
+            Next::Fail { error, description } => {
+                self.finish(&interaction).await?;
+                Ok(self.error_location(request, error, description))
+            }
+            Next::Issue => {
+                let session = session.ok_or_else(|| Error::internal("a code without a session"))?;
+                self.issue_code(&interaction, &client, session, origin, now).await
+            }
+        }
+    }
+
+    fn error_location(&self, request: &request::AuthRequest, error: &'static str, description: String) -> String {
+        let e = ErrorRedirect {
+            redirect_uri: request.redirect_uri.clone(),
+            state: request.state.clone(),
+            error,
+            description,
+        };
+        request::error_location(&e, &self.issuer)
+    }
+
+    async fn finish(&self, interaction: &Interaction) -> Result<bool> {
+        let mut tx = self.kernel.db().begin().await?;
+        let done = store::flow::complete_interaction(&mut tx, &interaction.id, Timestamp::now()).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn issue_code(
+        &self,
+        interaction: &Interaction,
+        client: &Client,
+        session: &SignedIn,
+        origin: &Origin,
+        now: Timestamp,
+    ) -> Result<String> {
+        let request = &interaction.request;
+        let level = Level { ial: session.ial, aal: session.aal };
+        let grant = Grant {
+            session_id: Some(session.session_id),
+            scopes: request.scopes.clone(),
+            claims: request.claims.clone(),
+            nonce: request.nonce.clone(),
+            acr: levels::achieved(&self.config.acr, &request.levels, level),
+            vocabulary: request.levels.vocabulary,
+            amr: session.amr.clone(),
+            auth_time: session.auth_time.unix_seconds(),
+        };
+        let code = random_token();
+        let hash = sha256(code.as_bytes());
+        let login = Login {
+            session_id: session.session_id,
+            client_id: client.client_id.clone(),
+            account_id: session.account_id,
+            sub: self.subject_for(client, session.account_id),
+            sid: self.sid_for(&client.client_id, session.session_id),
+            created_at: now,
+        };
+        let mut tx = self.kernel.db().begin().await?;
+        if !store::flow::complete_interaction(&mut tx, &interaction.id, now).await? {
+            return Err(Error::Conflict("this sign-in request was answered already".into()));
+        }
+        let new = store::flow::NewCode {
+            hash: &hash,
+            grant_id: Uuid::now_v7(),
+            client_id: &client.client_id,
+            account_id: session.account_id,
+            redirect_uri: &request.redirect_uri,
+            code_challenge: request.code_challenge.as_deref(),
+            grant: &grant,
+            expires_at: now.plus(time::Duration::seconds(self.config.code_seconds)),
+        };
+        store::flow::insert_code(&mut tx, new, now).await?;
+        store::people::record_login(&mut tx, &login).await?;
+        tx.commit().await?;
+        // The person sees in their activity log which service they signed in to, at which level.
+        let detail =
+            json!({ "client_id": client.client_id, "client": client.name, "acr": grant.acr, "scopes": grant.scopes });
+        self.record_activity(session.account_id, "oidc.sign-in", detail, origin).await?;
+        let mut pairs: Vec<(&str, &str)> = vec![("code", &code)];
+        if let Some(state) = &request.state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", &self.issuer));
+        Ok(request::with_query(&request.redirect_uri, &pairs))
+    }
+
+    /// The consent page's approval: remember it (with what was consented before) and continue.
+    pub async fn approve_consent(&self, id: &str, session: &SignedIn, origin: &Origin) -> Result<String> {
+        let interaction = self.interaction(id).await?;
+        let request = &interaction.request;
+        let client_id = &interaction.client_id;
+        let previous = store::people::consent(self.kernel.db(), session.account_id, client_id).await?;
+        let mut scopes: Vec<String> = request.scopes.iter().filter(|s| *s != "openid").cloned().collect();
+        let mut claims = request.requested_claims();
+        if let Some(previous) = previous {
+            scopes.extend(previous.scopes.into_iter().filter(|s| !request.scopes.contains(s)));
+            claims.extend(previous.claims);
+        }
+        scopes.sort();
+        scopes.dedup();
+        claims.sort();
+        claims.dedup();
+        let now = Timestamp::now();
+        let mut tx = self.kernel.db().begin().await?;
+        store::people::save_consent(&mut tx, session.account_id, client_id, &scopes, &claims, now).await?;
+        store::flow::set_consented(&mut tx, id, session.account_id).await?;
+        let client = self.client(client_id).await?;
+        self.kernel
+            .audit(
+                &mut tx,
+                Event::new(&person(session.account_id), "identity.consent.granted", "oidc_client", client_id)
+                    .org(client.org_id)
+                    .details(json!({ "scopes": scopes, "claims": claims })),
+            )
+            .await?;
+        tx.commit().await?;
+        self.record_activity(
+            session.account_id,
+            "oidc.consent",
+            json!({ "client_id": client_id, "client": client.name, "scopes": scopes }),
+            origin,
+        )
+        .await?;
+        self.continue_authorization(id, Some(session), origin).await
+    }
+
+    /// The consent page's refusal: the client hears `access_denied`.
+    pub async fn deny_consent(&self, id: &str, session: &SignedIn, origin: &Origin) -> Result<String> {
+        let interaction = self.interaction(id).await?;
+        self.finish(&interaction).await?;
+        self.record_activity(
+            session.account_id,
+            "oidc.consent-refused",
+            json!({ "client_id": interaction.client_id }),
+            origin,
+        )
+        .await?;
+        Ok(self.error_location(&interaction.request, "access_denied", "the person did not consent".into()))
+    }
+}

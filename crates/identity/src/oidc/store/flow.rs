@@ -1,0 +1,182 @@
+//! The authorization flow in progress: interactions (a validated request waiting for the
+//! person to sign in, step up or consent), pushed authorization requests, and codes.
+
+use publica_kernel::db::{Db, Timestamp, Tx};
+use publica_kernel::error::Result;
+use publica_kernel::{on_db, on_tx};
+use uuid::Uuid;
+
+use super::{Grant, from_json, json_text};
+use crate::oidc::request::AuthRequest;
+
+/// An authorization request waiting for the person.
+#[derive(Clone, Debug)]
+pub struct Interaction {
+    pub id: String,
+    pub client_id: String,
+    pub request: AuthRequest,
+    /// The account that approved the consent page during this interaction.
+    pub consented_by: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+pub async fn insert_interaction(
+    db: &Db,
+    id: &str,
+    request: &AuthRequest,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<()> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO identity_oidc_interactions (id, client_id, request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id).bind(&request.client_id).bind(json_text(request)).bind(now).bind(expires)
+        .execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+type InteractionRow = (String, String, String, Option<Uuid>, Timestamp, Timestamp, Option<Timestamp>);
+
+pub async fn interaction(db: &Db, id: &str) -> Result<Option<Interaction>> {
+    let row: Option<InteractionRow> = on_db!(db, pool => sqlx::query_as(
+        "SELECT id, client_id, request, consented_by, created_at, expires_at, completed_at
+         FROM identity_oidc_interactions WHERE id = $1")
+        .bind(id).fetch_optional(pool).await)?;
+    let Some((id, client_id, request, consented_by, created_at, expires_at, completed_at)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Interaction {
+        id,
+        client_id,
+        request: from_json(&request)?,
+        consented_by,
+        created_at,
+        expires_at,
+        completed_at,
+    }))
+}
+
+pub async fn set_consented(tx: &mut Tx, id: &str, account_id: Uuid) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE identity_oidc_interactions SET consented_by = $2 WHERE id = $1")
+        .bind(id).bind(account_id).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Mark an interaction done; `false` when it already was (a code is issued once per interaction).
+pub async fn complete_interaction(tx: &mut Tx, id: &str, now: Timestamp) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_oidc_interactions SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL")
+        .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn insert_pushed(
+    db: &Db,
+    id: &str,
+    client_id: &str,
+    params: &[(String, String)],
+    expires: Timestamp,
+) -> Result<()> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO identity_oidc_pushed_requests (id, client_id, params, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(id).bind(client_id).bind(json_text(&params)).bind(expires).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Spend a pushed request: it works once, before it expires. Returns its client and parameters.
+pub async fn take_pushed(db: &Db, id: &str, now: Timestamp) -> Result<Option<(String, Vec<(String, String)>)>> {
+    let row: Option<(String, String)> = on_db!(db, pool => sqlx::query_as(
+        "UPDATE identity_oidc_pushed_requests SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING client_id, params")
+        .bind(id).bind(now).fetch_optional(pool).await)?;
+    row.map(|(client, params)| Ok((client, from_json(&params)?))).transpose()
+}
+
+/// A code as stored.
+#[derive(Clone, Debug)]
+pub struct Code {
+    pub grant_id: Uuid,
+    pub client_id: String,
+    pub account_id: Uuid,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub grant: Grant,
+    pub expires_at: Timestamp,
+}
+
+pub struct NewCode<'a> {
+    pub hash: &'a [u8],
+    pub grant_id: Uuid,
+    pub client_id: &'a str,
+    pub account_id: Uuid,
+    pub redirect_uri: &'a str,
+    pub code_challenge: Option<&'a str>,
+    pub grant: &'a Grant,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert_code(tx: &mut Tx, code: NewCode<'_>, now: Timestamp) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_oidc_codes (code_hash, grant_id, client_id, account_id, redirect_uri, code_challenge,
+            grant_details, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(code.hash).bind(code.grant_id).bind(code.client_id).bind(code.account_id).bind(code.redirect_uri)
+        .bind(code.code_challenge).bind(json_text(code.grant)).bind(now).bind(code.expires_at)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// What spending a code found.
+pub enum Spent {
+    /// The code was unused: here it is, now used.
+    Fresh(Box<Code>),
+    /// The code was used before: its grant (to revoke) and client.
+    Replayed {
+        grant_id: Uuid,
+        client_id: String,
+    },
+    Unknown,
+}
+
+type CodeRow = (Uuid, String, Uuid, String, Option<String>, String, Timestamp);
+
+/// Spend a code inside the caller's transaction.
+pub async fn spend_code(tx: &mut Tx, hash: &[u8], now: Timestamp) -> Result<Spent> {
+    let row: Option<CodeRow> = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE identity_oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
+         RETURNING grant_id, client_id, account_id, redirect_uri, code_challenge, grant_details, expires_at")
+        .bind(hash).bind(now).fetch_optional(c).await)?;
+    if let Some((grant_id, client_id, account_id, redirect_uri, code_challenge, grant, expires_at)) = row {
+        return Ok(Spent::Fresh(Box::new(Code {
+            grant_id,
+            client_id,
+            account_id,
+            redirect_uri,
+            code_challenge,
+            grant: from_json(&grant)?,
+            expires_at,
+        })));
+    }
+    let used: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT grant_id, client_id FROM identity_oidc_codes WHERE code_hash = $1")
+        .bind(hash).fetch_optional(c).await)?;
+    Ok(match used {
+        Some((grant_id, client_id)) => Spent::Replayed { grant_id, client_id },
+        None => Spent::Unknown,
+    })
+}
+
+/// Purge what is past its expiry: interactions and pushed requests at once, codes a day
+/// later (so that a late replay is still recognised and revokes its grant).
+pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {
+    let day_ago = now.plus(time::Duration::days(-1));
+    let mut n = 0;
+    for (sql, at) in [
+        ("DELETE FROM identity_oidc_interactions WHERE expires_at < $1", now),
+        ("DELETE FROM identity_oidc_pushed_requests WHERE expires_at < $1", now),
+        ("DELETE FROM identity_oidc_codes WHERE expires_at < $1", day_ago),
+    ] {
+        n += on_db!(db, pool => sqlx::query(sql).bind(at).execute(pool).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}

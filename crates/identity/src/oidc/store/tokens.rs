@@ -1,0 +1,186 @@
+//! Refresh and access tokens, grouped by the grant they were issued under, and the client
+//! assertions already used.
+
+use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
+use publica_kernel::error::Result;
+use publica_kernel::{on_db, on_tx};
+use uuid::Uuid;
+
+use super::{Grant, from_json, json_text};
+
+/// A refresh token as stored.
+#[derive(Clone, Debug)]
+pub struct Refresh {
+    pub grant_id: Uuid,
+    pub client_id: String,
+    pub account_id: Uuid,
+    pub grant: Grant,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_refresh(
+    tx: &mut Tx,
+    hash: &[u8],
+    grant_id: Uuid,
+    client_id: &str,
+    account_id: Uuid,
+    grant: &Grant,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_oidc_refresh_tokens (token_hash, grant_id, client_id, account_id, grant_details, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(hash).bind(grant_id).bind(client_id).bind(account_id).bind(json_text(grant)).bind(now).bind(expires)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+type RefreshRow = (Uuid, String, Uuid, String, Timestamp, Timestamp, Option<Timestamp>, Option<Timestamp>);
+
+pub async fn refresh(db: &Db, hash: &[u8]) -> Result<Option<Refresh>> {
+    let row: Option<RefreshRow> = on_db!(db, pool => sqlx::query_as(
+        "SELECT grant_id, client_id, account_id, grant_details, created_at, expires_at, used_at, revoked_at
+         FROM identity_oidc_refresh_tokens WHERE token_hash = $1")
+        .bind(hash).fetch_optional(pool).await)?;
+    let Some((grant_id, client_id, account_id, grant, created_at, expires_at, used_at, revoked_at)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Refresh {
+        grant_id,
+        client_id,
+        account_id,
+        grant: from_json(&grant)?,
+        created_at,
+        expires_at,
+        used_at,
+        revoked_at,
+    }))
+}
+
+/// Rotate: mark a refresh token used; `false` when it was used or revoked meanwhile.
+pub async fn use_refresh(tx: &mut Tx, hash: &[u8], now: Timestamp) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_oidc_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL")
+        .bind(hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Revoke every refresh and access token of a grant. Returns how many were still live.
+pub async fn revoke_grant(tx: &mut Tx, grant_id: Uuid, now: Timestamp) -> Result<u64> {
+    let a = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_oidc_refresh_tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL")
+        .bind(grant_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    let b = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_oidc_access_tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL")
+        .bind(grant_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(a + b)
+}
+
+/// Revoke every token of an account at a client (consent withdrawn).
+pub async fn revoke_account_client(tx: &mut Tx, account_id: Uuid, client_id: &str, now: Timestamp) -> Result<u64> {
+    let mut n = 0;
+    for table in ["identity_oidc_refresh_tokens", "identity_oidc_access_tokens"] {
+        let sql = format!(
+            "UPDATE {table} SET revoked_at = $3 WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL"
+        );
+        n += on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(client_id).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}
+
+/// An access token as recorded.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub jti: String,
+    pub grant_id: Option<Uuid>,
+    pub client_id: String,
+    pub account_id: Option<Uuid>,
+    pub scope: String,
+    /// Claims the `claims` parameter asked userinfo for, besides those of the scopes.
+    pub userinfo_claims: Vec<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+pub async fn insert_access(tx: &mut Tx, a: &Access) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(&a.jti).bind(a.grant_id).bind(&a.client_id).bind(a.account_id).bind(&a.scope)
+        .bind((!a.userinfo_claims.is_empty()).then(|| json_text(&a.userinfo_claims))).bind(a.created_at).bind(a.expires_at)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+type AccessRow =
+    (String, Option<Uuid>, String, Option<Uuid>, String, Option<String>, Timestamp, Timestamp, Option<Timestamp>);
+
+pub async fn access(db: &Db, jti: &str) -> Result<Option<Access>> {
+    let row: Option<AccessRow> = on_db!(db, pool => sqlx::query_as(
+        "SELECT jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at, revoked_at
+         FROM identity_oidc_access_tokens WHERE jti = $1")
+        .bind(jti).fetch_optional(pool).await)?;
+    let Some((jti, grant_id, client_id, account_id, scope, claims, created_at, expires_at, revoked_at)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Access {
+        jti,
+        grant_id,
+        client_id,
+        account_id,
+        scope,
+        userinfo_claims: claims.as_deref().map(from_json).transpose()?.unwrap_or_default(),
+        created_at,
+        expires_at,
+        revoked_at,
+    }))
+}
+
+pub async fn revoke_access(db: &Db, jti: &str, now: Timestamp) -> Result<bool> {
+    let n = on_db!(db, pool => sqlx::query(
+        "UPDATE identity_oidc_access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
+        .bind(jti).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Remember a client assertion's `jti` until it expires; `false` when it was already used.
+pub async fn use_assertion(db: &Db, client_id: &str, jti: &str, expires_at: Timestamp) -> Result<bool> {
+    let inserted = on_db!(db, pool => sqlx::query(
+        "INSERT INTO identity_oidc_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)")
+        .bind(client_id).bind(jti).bind(expires_at).execute(pool).await.map(|_| ()));
+    match inserted {
+        Ok(()) => Ok(true),
+        Err(e) if unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Live refresh tokens of an account: `(client_id, created_at, expires_at)`.
+pub async fn live_refresh_of(db: &Db, account_id: Uuid, now: Timestamp) -> Result<Vec<(String, Timestamp, Timestamp)>> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT client_id, created_at, expires_at FROM identity_oidc_refresh_tokens
+         WHERE account_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at")
+        .bind(account_id).bind(now).fetch_all(pool).await)?)
+}
+
+/// Purge tokens and assertions past their expiry (a day later for refresh tokens, so that a
+/// late reuse of a rotated one is still recognised).
+pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {
+    let day_ago = now.plus(time::Duration::days(-1));
+    let mut n = 0;
+    for (sql, at) in [
+        ("DELETE FROM identity_oidc_assertions WHERE expires_at < $1", now),
+        ("DELETE FROM identity_oidc_access_tokens WHERE expires_at < $1", now),
+        ("DELETE FROM identity_oidc_refresh_tokens WHERE expires_at < $1", day_ago),
+    ] {
+        n += on_db!(db, pool => sqlx::query(sql).bind(at).execute(pool).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}
