@@ -41,7 +41,7 @@ const LANGS = {
     h1: {
       '/': 'Publica',
       '/demo': 'Démoland : identifiants de démonstration',
-      '/signin': 'Connexion',
+      '/signin': 'Se connecter',
       '/docs/api': 'Référence des API',
       link: 'Connexion',
       '/admin': 'Demoland Digital Agency',

@@ -65,17 +65,19 @@ describe('without JavaScript', () => {
     );
     assert.equal(await page.title(), 'Référence des API – Publica');
 
-    // The choice is a cookie: another page is French too.
+    // The choice is a cookie: another page is French too (staff sign in with the identity
+    // provider, where /signin leads).
     await page.goto('/signin');
+    assert.equal(new URL(page.url()).pathname, '/identity/sign-in');
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
-    assert.equal(await h1(), 'Connexion');
+    assert.equal(await h1(), 'Se connecter');
 
     // And back to English.
     const toEnglish = page.getByRole('button', { name: 'English', exact: true });
     assert.equal(await toEnglish.getAttribute('lang'), 'en');
     await toEnglish.click();
     await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
-    assert.equal(new URL(page.url()).pathname, '/signin');
+    assert.equal(new URL(page.url()).pathname, '/identity/sign-in');
     assert.equal(await h1(), 'Sign in');
     await mainNav().getByRole('link', { name: 'Home', exact: true }).waitFor();
   });

@@ -228,7 +228,9 @@ pub async fn housekeeping(identity: &Identity) -> Result<()> {
     let db = identity.kernel.db();
     let now = Timestamp::now();
     let idle = time::Duration::minutes(identity.config.session_idle_minutes);
-    let sessions = store::sessions::purge(db, now, idle).await?;
+    let ended = store::sessions::purge(db, now, idle).await?;
+    identity.sessions_ended(&ended).await;
+    let sessions = ended.len() as u64;
     let pending = store::auth::purge(db, now).await?;
     let counters = throttle::purge(db, now).await?;
     if sessions + pending + counters > 0 {

@@ -311,6 +311,7 @@ impl Identity {
         self.audit_account(&mut tx, &account.actor(), account.id, "password_changed", details.clone()).await?;
         self.record_activity_in(&mut tx, account.id, "password.changed", details, origin).await?;
         tx.commit().await?;
+        self.sessions_ended(&ended).await;
         Ok(strength)
     }
 
@@ -408,6 +409,7 @@ impl Identity {
         }
         self.record_activity_in(&mut tx, account_id, "account.recovered", details, origin).await?;
         tx.commit().await?;
+        self.sessions_ended(&ended).await;
         Ok(check)
     }
 

@@ -84,7 +84,9 @@ impl Identity {
         let now = Timestamp::now();
         let idle = time::Duration::minutes(self.config.session_idle_minutes);
         if session.expires_at <= now || session.last_seen_at.plus(idle) <= now {
-            store::sessions::delete(db, session.id).await?;
+            if store::sessions::delete(db, session.id).await? {
+                self.sessions_ended(&[session.id]).await;
+            }
             return Ok(None);
         }
         let Some(account) = store::account(db, session.account_id).await? else {
@@ -170,6 +172,7 @@ impl Identity {
     /// End this browser's session (sign-out).
     pub(crate) async fn sign_out(&self, current: &Current, origin: &Origin) -> Result<()> {
         store::sessions::delete(self.kernel.db(), current.session.id).await?;
+        self.sessions_ended(&[current.session.id]).await;
         self.record_activity(
             current.account.id,
             "session.ended",
@@ -196,6 +199,7 @@ impl Identity {
             )
             .await?;
         tx.commit().await?;
+        self.sessions_ended(&ended).await;
         self.record_activity(
             account_id,
             "sessions.ended-everywhere",
@@ -204,5 +208,16 @@ impl Identity {
         )
         .await?;
         Ok(ended.len())
+    }
+
+    /// Tell the client applications these sessions signed in to that they ended (OpenID
+    /// Connect back-channel logout, through the job queue). The sessions are gone already, so
+    /// a failure here is logged rather than undoing the sign-out.
+    pub(crate) async fn sessions_ended(&self, sessions: &[Uuid]) {
+        for session in sessions {
+            if let Err(e) = self.backchannel_logout(*session).await {
+                tracing::warn!(error = %e, %session, "could not queue the back-channel logout of an ended session");
+            }
+        }
     }
 }

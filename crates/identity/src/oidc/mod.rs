@@ -148,6 +148,20 @@ impl Identity {
 
     /// The client origins a page's `form-action` must allow when its form's answer continues
     /// to `return_to` (an authorization in progress ends with a redirect to the client).
+    /// A page of the sign-in flow (sign-in, second factor, set-up, proofing) whose form ends,
+    /// through `return_to`, at a client's redirect URI: let its forms lead there.
+    pub async fn leading_to_client(
+        &self,
+        return_to: &str,
+        mut response: axum::response::Response,
+    ) -> axum::response::Response {
+        let origins = self.form_action_origins(return_to).await;
+        if !origins.is_empty() {
+            pages::allow_form_targets(&mut response, &origins);
+        }
+        response
+    }
+
     pub async fn form_action_origins(&self, return_to: &str) -> Vec<String> {
         let Some(id) = return_to.strip_prefix("/identity/authorize/continue/") else { return Vec::new() };
         let Ok(Some(interaction)) = store::flow::interaction(self.kernel.db(), id).await else { return Vec::new() };

@@ -44,12 +44,7 @@ pub fn in_lang(mut ctx: PageCtx, lang: Option<Lang>) -> PageCtx {
 /// The kernel's page policy with `origins` allowed as form targets, for a page whose form's
 /// answer redirects to a client (browsers apply `form-action` to every redirect of a form).
 pub fn allow_form_targets(response: &mut Response, origins: &[String]) {
-    let targets: Vec<&str> = origins.iter().map(String::as_str).filter(|o| !o.contains([';', ',', '\''])).collect();
-    let policy = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
-        targets.join(" ")
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
+    if let Ok(value) = HeaderValue::from_str(&publica_kernel::web::page_policy_with_form_targets(origins)) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
 }

@@ -173,10 +173,11 @@ async fn show(
     if signed_in.ial >= Ial::Verified {
         return Ok(already_verified(ctx, &return_to));
     }
-    Ok(match identity.proofing_notice().await? {
-        Ok(notice) => form_page(ctx, notice, FactsInput::default(), return_to, Vec::new(), None),
+    let response = match identity.proofing_notice().await? {
+        Ok(notice) => form_page(ctx, notice, FactsInput::default(), return_to.clone(), Vec::new(), None),
         Err(why) => unavailable(ctx, Some(&why)),
-    })
+    };
+    Ok(identity.leading_to_client(&return_to, response).await)
 }
 
 /// What the form sends.
@@ -214,11 +215,13 @@ async fn submit(
         Err(problems) => {
             let errors =
                 problems.iter().map(|p| FieldError { id: p.field, message: ctx.t(p.problem.message_id()) }).collect();
-            return Ok(form_page(ctx, notice, sent.facts, return_to, errors, None));
+            let response = form_page(ctx, notice, sent.facts, return_to.clone(), errors, None);
+            return Ok(identity.leading_to_client(&return_to, response).await);
         }
     };
     let outcome = identity.proof(account_id, &facts, &origin).await?;
-    Ok(match outcome {
+    let back = return_to.clone();
+    let response = match outcome {
         ProofingOutcome::Verified(_) => Redirect::to(&return_to).into_response(),
         ProofingOutcome::NoMatch { attempts_left } => {
             let mut text = ctx.t("identity-proofing-no-match");
@@ -244,5 +247,6 @@ async fn submit(
             message(ctx, StatusCode::TOO_MANY_REQUESTS, "identity-proofing-too-many-title", &text, None)
         }
         ProofingOutcome::Unavailable => unavailable(ctx, None),
-    })
+    };
+    Ok(identity.leading_to_client(&back, response).await)
 }

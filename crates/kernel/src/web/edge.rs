@@ -164,6 +164,22 @@ where
     }
 }
 
+/// The content security policy of every page: no script, styles and images from here, forms
+/// posted only here.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The page policy with more places forms may lead to: browsers apply `form-action` to every
+/// redirect that follows a form's submission too, so a sign-in page whose form ends at a client
+/// application's redirect URI must name that application's origin. Origins that could break
+/// out of the directive are left out.
+pub fn page_policy_with_form_targets(origins: &[String]) -> String {
+    let extra: Vec<&str> = origins.iter().map(String::as_str).filter(|o| !o.contains([';', ',', '\'', ' '])).collect();
+    if extra.is_empty() {
+        return PAGE_POLICY.to_string();
+    }
+    PAGE_POLICY.replacen("form-action 'self'", &format!("form-action 'self' {}", extra.join(" ")), 1)
+}
+
 /// Security headers. Pages get the full set; other responses (JSON, text, files) get what
 /// matters for a resource a browser does not render as a document, as OWASP's REST guidance
 /// has it. Handlers may set their own first; these fill the gaps.
@@ -175,10 +191,7 @@ fn security_headers(h: &mut HeaderMap, https: bool) {
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     if page {
         // No page needs script: everything works as plain HTML forms.
-        set(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        );
+        set(header::CONTENT_SECURITY_POLICY, PAGE_POLICY);
         set(header::X_FRAME_OPTIONS, "DENY");
         set(header::REFERRER_POLICY, "no-referrer");
         set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");

@@ -19,6 +19,7 @@ use axum::extract::Request;
 use axum::middleware;
 
 pub use csrf::CSRF_FIELD;
+pub use edge::page_policy_with_form_targets;
 pub use form::When;
 pub use metrics::install_recorder;
 pub use page::{Page, PageCtx, PageError, Staff, render};

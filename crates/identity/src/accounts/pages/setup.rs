@@ -85,7 +85,7 @@ pub(crate) async fn form(
         errors: Errors::default(),
         ctx,
     };
-    Ok(render(&page))
+    Ok(pages.identity.leading_to_client(&page.return_to, render(&page)).await)
 }
 
 pub(crate) async fn confirm(
@@ -131,5 +131,6 @@ pub(crate) async fn confirm(
         errors,
         ctx,
     };
-    Ok((page.errors.status(), render(&page)).into_response())
+    let response = (page.errors.status(), render(&page)).into_response();
+    Ok(pages.identity.leading_to_client(&page.return_to, response).await)
 }

@@ -113,7 +113,9 @@ pub(crate) async fn form(
         aal: if aal > Aal::Aal1 { aal.as_str().into() } else { String::new() },
         force: if force { "1".into() } else { String::new() },
     };
-    Ok(render(&SignInPage { ctx, form, again: current.is_some(), locked: false, errors: Errors::default() }))
+    let return_to = form.return_to.clone();
+    let page = render(&SignInPage { ctx, form, again: current.is_some(), locked: false, errors: Errors::default() });
+    Ok(pages.identity.leading_to_client(&return_to, page).await)
 }
 
 pub(crate) async fn submit(
@@ -154,8 +156,10 @@ pub(crate) async fn submit(
         }
     }
     input.password.clear();
+    let return_to = input.return_to.clone();
     let page = SignInPage { ctx, form: input, again: current.is_some(), locked, errors };
-    Ok((page.errors.status(), render(&page)).into_response())
+    let response = (page.errors.status(), render(&page)).into_response();
+    Ok(identity.leading_to_client(&return_to, response).await)
 }
 
 /// The password was right: verify the address first if needed, then the second step, the
@@ -292,7 +296,8 @@ async fn mfa_page(
         errors,
         ctx,
     };
-    Ok((page.errors.status(), render(&page)).into_response())
+    let response = (page.errors.status(), render(&page)).into_response();
+    Ok(pages.identity.leading_to_client(&page.return_to, response).await)
 }
 
 pub(crate) async fn mfa_form(

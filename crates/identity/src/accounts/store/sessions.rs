@@ -102,9 +102,10 @@ pub async fn delete_all_of(tx: &mut Tx, account_id: Uuid, keep: Option<Uuid>) ->
 }
 
 /// Delete sessions past their absolute end or idle for longer than `idle`.
-pub async fn purge(db: &Db, now: Timestamp, idle: time::Duration) -> Result<u64> {
+pub async fn purge(db: &Db, now: Timestamp, idle: time::Duration) -> Result<Vec<Uuid>> {
     let idle_since = now.plus(-idle);
-    let done = on_db!(db, pool => sqlx::query("DELETE FROM identity_sessions WHERE expires_at < $1 OR last_seen_at < $2")
-        .bind(now).bind(idle_since).execute(pool).await.map(|r| r.rows_affected()))?;
-    Ok(done)
+    let rows: Vec<(Uuid,)> = on_db!(db, pool => sqlx::query_as(
+        "DELETE FROM identity_sessions WHERE expires_at < $1 OR last_seen_at < $2 RETURNING id")
+        .bind(now).bind(idle_since).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
