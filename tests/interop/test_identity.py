@@ -16,7 +16,7 @@ from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OpenIDMixin
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwt as jose_jwt
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from harness.browser import RelyingParty, chromium, walk_sign_in
 
@@ -205,6 +205,45 @@ def test_private_key_jwt_client(publica, identity: dict, rp: RelyingParty, brows
     assert claims["aud"] == client_id
     assert client.userinfo(token=token)["sub"] == claims["sub"]
     context.close()
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256"])
+def test_private_key_jwt_client_credentials(publica, identity: dict, tmp_path, alg: str) -> None:
+    """Each signing algorithm a client may use for its assertion (RFC 7523), signed by Authlib:
+    a client_credentials grant gives the client a JWT access token (RFC 9068) for itself."""
+    key = ECKey.generate_key("P-256") if alg == "ES256" else RSAKey.generate_key(2048)
+    key = key.__class__.import_key(key.as_dict(private=True), {"kid": f"rp-{alg}", "alg": alg, "use": "sig"})
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
+    created = publica.cli(
+        "identity", "clients", "create", "--org", "tax-office", "--name", f"Tax office batch ({alg})",
+        "--redirect-uri", CALLBACK, "--auth-method", "private_key_jwt", "--jwks", str(path),
+        "--grant-type", "client_credentials",
+    )
+    assert created.returncode == 0, created.stderr
+    client_id = json.loads(created.stdout)["client"]["client_id"]
+    metadata = requests.get(identity["issuer"] + "/.well-known/openid-configuration", timeout=10).json()
+    assert alg in metadata["token_endpoint_auth_signing_alg_values_supported"]
+    session = OAuth2Session(client_id, key, token_endpoint_auth_method="private_key_jwt")
+    session.register_client_auth_method(PrivateKeyJWT(metadata["token_endpoint"], alg=alg))
+    token = session.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")
+    keys = KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=10).json())
+    access = jose_jwt.decode(token["access_token"], keys)
+    assert access.header["typ"] == "at+jwt"
+    assert access.claims["client_id"] == client_id and access.claims["iss"] == identity["issuer"]
+
+    # The same assertion cannot be replayed (its jti is spent).
+    assertion = PrivateKeyJWT(metadata["token_endpoint"], alg=alg).sign(session, metadata["token_endpoint"])
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    first = requests.post(metadata["token_endpoint"], data=form, timeout=10)
+    again = requests.post(metadata["token_endpoint"], data=form, timeout=10)
+    assert first.status_code == 200, first.text
+    assert again.status_code == 401 and again.json()["error"] == "invalid_client"
 
 
 def test_rp_initiated_and_back_channel_logout(identity: dict, rp: RelyingParty, browser) -> None:
