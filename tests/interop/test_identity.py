@@ -66,10 +66,12 @@ def app(identity: dict, **kwargs) -> RelyingPartyApp:
     return RelyingPartyApp(_NoFramework(), name="publica", **options)
 
 
-def citizen(identity: dict, level: str) -> dict:
+def citizen(identity: dict, level: str, index: int = 0) -> dict:
+    """A demo citizen at this level. Tests use different people where they can: a TOTP code
+    is accepted once, so a second sign-in of the same person within 30 s waits for the next."""
     found = [c for c in identity["citizens"] if c["level"] == level]
-    assert found, f"the demo has no citizen at level {level}: {identity['citizens']}"
-    return found[0]
+    assert len(found) > index, f"the demo has no citizen #{index} at level {level}: {identity['citizens']}"
+    return found[index]
 
 
 def sign_in(browser, client: RelyingPartyApp, rp: RelyingParty, account: dict, context=None, **params) -> tuple:
@@ -104,9 +106,8 @@ def test_discovery_issuer_is_byte_exact(identity: dict) -> None:
 
 def test_code_flow_with_pkce_userinfo_and_refresh(identity: dict, rp: RelyingParty, browser) -> None:
     client = app(identity)
-    account = citizen(identity, "aal2")
+    account = citizen(identity, "verified", 0)
     token, claims, context = sign_in(browser, client, rp, account)
-    assert claims["email"] == account["email"] if "email" in claims else True
     assert claims["sub"] and claims["aud"] == client.client_id
     assert "refresh_token" in token, "offline_access was asked for and the client may have it"
 
@@ -201,7 +202,7 @@ def test_private_key_jwt_client(publica, identity: dict, rp: RelyingParty, brows
         client_kwargs={"scope": "openid email", "code_challenge_method": "S256", "token_endpoint_auth_method": "private_key_jwt"},
         client_auth_methods=[PrivateKeyJWT(metadata["token_endpoint"], alg="ES256")],
     )
-    token, claims, context = sign_in(browser, client, rp, citizen(identity, "aal2"))
+    token, claims, context = sign_in(browser, client, rp, citizen(identity, "verified", 1))
     assert claims["aud"] == client_id
     assert client.userinfo(token=token)["sub"] == claims["sub"]
     context.close()
@@ -248,7 +249,7 @@ def test_private_key_jwt_client_credentials(publica, identity: dict, tmp_path, a
 
 def test_rp_initiated_and_back_channel_logout(identity: dict, rp: RelyingParty, browser) -> None:
     client = app(identity)
-    account = citizen(identity, "aal2")
+    account = citizen(identity, "aal1")
     token, claims, context = sign_in(browser, client, rp, account)
     after_logout = identity["clients"]["confidential"]["post_logout_redirect_uri"]
     logout = client.create_logout_url(post_logout_redirect_uri=after_logout, id_token_hint=token["id_token"])
