@@ -71,13 +71,16 @@ describe('without JavaScript', () => {
     assert.equal(new URL(page.url()).pathname, '/identity/sign-in');
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     assert.equal(await h1(), 'Se connecter');
+    const query = new URL(page.url()).search;
+    assert.match(query, /return_to=/, 'the staff sign-in asks to come back to the back office');
 
-    // And back to English.
+    // And back to English, on the same page with the same query (where sign-in returns to).
     const toEnglish = page.getByRole('button', { name: 'English', exact: true });
     assert.equal(await toEnglish.getAttribute('lang'), 'en');
     await toEnglish.click();
     await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
     assert.equal(new URL(page.url()).pathname, '/identity/sign-in');
+    assert.equal(new URL(page.url()).search, query);
     assert.equal(await h1(), 'Sign in');
     await mainNav().getByRole('link', { name: 'Home', exact: true }).waitFor();
   });

@@ -2,13 +2,15 @@
 // in a real Chromium against WCAG 2.0, 2.1 and 2.2 A and AA: every page with one h1 (the
 // expected one), the page's language, and no violation; the forms after a change and after a
 // mistake too. The page where a person previews the data a service asks the exchange for, and
-// agrees or refuses, in both languages, from the consumer's API call to its answer. Then, with
-// JavaScript off, a change to a record, a purpose declared through the forms, and a person's
-// agreement.
+// agrees or refuses, in both languages, from the consumer's API call to its answer: the person
+// signs in to the identity provider (a demo citizen at the verified level: password and
+// authenticator code) and comes back; someone else signed in is refused. Then, with JavaScript
+// off, a change to a record, a purpose declared through the forms, and a person's agreement.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID, sign } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
 import { startServer, launchBrowser, assertPage, assertAccessible } from './harness.mjs';
 
 /** The civil registry's registrar: keeps the population register, provides its e-services. */
@@ -65,7 +67,8 @@ const TEXTS = {
       back: 'Go back to the service',
       approved: 'You agreed to send your data',
       refused: 'You refused to send your data',
-      badLink: 'This link does not work',
+      other: 'This request is for someone else',
+      otherSignIn: 'Sign in with another account',
       notYours: 'This data is not about you, so it cannot be sent. You can only go back to the service.',
     },
   },
@@ -115,7 +118,8 @@ const TEXTS = {
       back: 'Retourner au service',
       approved: 'Vous avez accepté de transmettre vos données',
       refused: 'Vous avez refusé de transmettre vos données',
-      badLink: 'Ce lien ne fonctionne pas',
+      other: 'Cette demande concerne une autre personne',
+      otherSignIn: 'Se connecter avec un autre compte',
       notYours: 'Ces données ne vous concernent pas : elles ne peuvent pas être transmises. Vous pouvez seulement retourner au service.',
     },
   },
@@ -203,8 +207,8 @@ async function evidenceApi(server, token, method, path, body) {
 
 /**
  * The consumer's service asks for the population record `record` (the demo's sample person's
- * by default) for the person `person` (the record's) to preview; the browser comes back to
- * `returnUrl`. Resolves to `{id, status, preview_url, expires_at}`.
+ * by default) for the person `person` (the record's) to preview once signed in; the browser
+ * comes back to `returnUrl`. Resolves to `{id, status, preview_url, expires_at}`.
  */
 async function askForEvidence(server, token, returnUrl, { record, person } = {}) {
   const ex = (await server.demoCredentials()).exchange;
@@ -218,7 +222,7 @@ async function askForEvidence(server, token, returnUrl, { record, person } = {})
   });
   assert.equal(status, 201, `POST /exchange/evidence-requests: ${JSON.stringify(body)}`);
   assert.equal(body.status, 'pending');
-  assert.match(body.preview_url, new RegExp(`^/exchange/evidence/${body.id}\\?t=[A-Za-z0-9_-]+$`), 'preview_url');
+  assert.equal(body.preview_url, `/exchange/evidence/${body.id}`, 'preview_url: the link only names the request');
   return body;
 }
 
@@ -248,6 +252,40 @@ async function tableRows(page, caption) {
     (trs) => trs.map((tr) => [tr.querySelector('th')?.textContent.trim(), tr.querySelector('td')?.textContent.trim()]),
   );
   return Object.fromEntries(rows);
+}
+
+/** The authenticator steps used per secret: a code works once, so a second sign-in waits. */
+const usedSteps = new Map();
+
+/** A TOTP code for `secret` from a 30-second step not used before in this run. */
+async function freshTotp(secret) {
+  let step = Math.floor(Date.now() / 30_000);
+  if ((usedSteps.get(secret) ?? -1) >= step) {
+    await new Promise((done) => setTimeout(done, (step + 1) * 30_000 - Date.now() + 250));
+    step = Math.floor(Date.now() / 30_000);
+  }
+  usedSteps.set(secret, step);
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+  return totp.generate({ timestamp: step * 30_000 + 1_000 });
+}
+
+/**
+ * On the identity provider's sign-in page: sign in as the demo citizen `citizen` with their
+ * password and authenticator code, as a person types them (works without JavaScript). The
+ * browser ends where the sign-in page was told to return.
+ */
+async function signInAsCitizen(page, citizen) {
+  await page.locator('main [name="email"]').fill(citizen.email);
+  await page.locator('main [name="password"]').fill(citizen.password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/identity/sign-in/mfa'),
+    page.locator('main form:has([name="password"]) button[type=submit]').first().click(),
+  ]);
+  await page.locator('main [name="code"]').fill(await freshTotp(citizen.totp_secret));
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith('/identity/')),
+    page.locator('main form:has([name="code"]) button[type=submit]').first().click(),
+  ]);
 }
 
 /**
@@ -526,43 +564,59 @@ describe('registry and exchange pages: axe-core, WCAG 2.2 AA', () => {
       const e = texts.evidence;
       // In English the person agrees, in French they refuse.
       const decision = lang === 'en' ? 'approved' : 'refused';
+      // Each language has its verified demo citizen; the other one is "someone else".
+      let person;
+      let someoneElse;
       let context;
       let page;
 
       before(async () => {
-        // The person is not signed in to Publica: they have only the link the service gave them.
+        const verified = creds.identity.citizens.filter((c) => c.level === 'verified');
+        assert.ok(verified.length >= 2, 'the demo has two citizens at the verified level');
+        [person, someoneElse] = lang === 'en' ? verified : [...verified].reverse();
+        // The person is not signed in yet: they have only the link the service gave them.
         context = await browser.newContext({ baseURL: server.baseURL, bypassCSP: true });
         context.setDefaultTimeout(15_000);
         page = await context.newPage();
+        if (lang !== 'en') {
+          // The person has chosen their language on Publica before (the header's button).
+          await page.goto('/');
+          await page.getByRole('button', { name: TEXTS.en.switchTo, exact: true }).click();
+          await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
+        }
       });
 
       after(async () => {
         await context?.close();
       });
 
-      test(`the service asks, the person ${decision === 'approved' ? 'agrees' : 'refuses'} (${lang})`, async (t) => {
-        const P = creds.exchange.sample_person_id;
+      test(`the service asks, the person signs in and ${decision === 'approved' ? 'agrees' : 'refuses'} (${lang})`, async (t) => {
+        const P = person.national_id;
         const token = await voucher(server);
         const returnUrl = `${server.baseURL}/?case=${lang}-42`;
-        const created = await askForEvidence(server, token, returnUrl);
+        const created = await askForEvidence(server, token, returnUrl, { record: P, person: P });
         const api = `/exchange/evidence-requests/${created.id}`;
         const pending = await evidenceApi(server, token, 'GET', api);
         assert.equal(pending.status, 200, JSON.stringify(pending.body));
         assert.equal(pending.body.status, 'pending');
         assert.equal(pending.body.data, undefined, 'nothing is released before the decision');
 
-        // The link opens the person's session and the token leaves the address bar.
+        // The link alone shows nothing: the identity provider asks the person to sign in with
+        // two factors, then sends them back.
         const path = `/exchange/evidence/${created.id}`;
-        const response = await page.goto(created.preview_url);
-        assert.equal(response.status(), 200, `GET ${created.preview_url}`);
-        assert.equal(page.url(), `${server.baseURL}${path}`, 'the token is dropped from the address');
+        await page.goto(created.preview_url);
+        const signInUrl = new URL(page.url());
+        assert.equal(signInUrl.pathname, '/identity/sign-in', 'sent to sign in');
+        assert.equal(signInUrl.searchParams.get('return_to'), path, 'and back to the request afterwards');
+        assert.equal(signInUrl.searchParams.get('aal'), 'aal2', 'with two factors');
+        await assertPage(page, lang, texts.signIn);
+        assert.doesNotMatch(await page.getByRole('main').innerText(), new RegExp(P), 'no data before signing in');
+        await signInAsCitizen(page, person);
+        assert.equal(page.url(), `${server.baseURL}${path}`, 'back on the request, signed in');
+        // Reload for the response headers of the page itself.
+        const response = await page.reload();
+        assert.equal(response.status(), 200, `GET ${path}`);
         assert.equal(response.headers()['cache-control'], 'no-store', 'the page with personal data is not cached');
-        if (lang !== 'en') {
-          // The person chooses their language on the page itself, and stays on it.
-          await page.getByRole('button', { name: TEXTS.en.switchTo, exact: true }).click();
-          await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
-          assert.equal(page.url(), `${server.baseURL}${path}`, 'back on the preview in the chosen language');
-        }
         await assertPage(page, lang, e.title);
         const who = await page.getByRole('region', { name: e.who, exact: true }).innerText();
         assert.match(who, /Housing benefit application/, 'the service that asks');
@@ -577,6 +631,30 @@ describe('registry and exchange pages: axe-core, WCAG 2.2 AA', () => {
           assert.ok(items.includes(item), `"${item}" among the data items ${JSON.stringify(items)}`);
         }
         await assertAccessible(t, page, `the preview (${lang})`);
+
+        // Someone else signed in with a verified identity sees that the request is not theirs,
+        // and nothing about it.
+        const other = await browser.newContext({
+          baseURL: server.baseURL,
+          bypassCSP: true,
+          locale: lang === 'en' ? 'en-GB' : 'fr-FR',
+        });
+        try {
+          const stranger = await other.newPage();
+          await stranger.goto(path);
+          assert.equal(new URL(stranger.url()).pathname, '/identity/sign-in', 'a stranger is asked to sign in');
+          assert.doesNotMatch(await stranger.getByRole('main').innerText(), new RegExp(P), 'no data for a stranger');
+          await signInAsCitizen(stranger, someoneElse);
+          await t.test(`${path} signed in as someone else`, (st) => check(st, stranger, lang, path, e.other, 403));
+          const main = await stranger.getByRole('main').innerText();
+          for (const secret of [P, 'Housing benefit application', person.family_name]) {
+            assert.ok(!main.includes(secret), `"${secret}" is not shown to someone else`);
+          }
+          const again = stranger.getByRole('main').getByRole('link', { name: e.otherSignIn, exact: true });
+          assert.match(await again.getAttribute('href'), /^\/identity\/sign-in\?.*force=1/, 'a way to sign in as another');
+        } finally {
+          await other.close();
+        }
 
         // The decision sends the browser back to the service, which learns it from the address.
         const button = decision === 'approved' ? e.approve : e.refuse;
@@ -611,58 +689,30 @@ describe('registry and exchange pages: axe-core, WCAG 2.2 AA', () => {
           (st) => check(st, page, lang, path, decision === 'approved' ? e.approved : e.refused));
         const back = page.getByRole('main').getByRole('link', { name: e.back, exact: true });
         assert.equal(await back.getAttribute('href'), returnedTo(returnUrl, created.id, decision));
-
-        // Anyone else who follows the spent link sees that it does not work, and no data.
-        const other = await browser.newContext({
-          baseURL: server.baseURL,
-          bypassCSP: true,
-          locale: lang === 'en' ? 'en-GB' : 'fr-FR',
-        });
-        try {
-          const stranger = await other.newPage();
-          await t.test(`${path} with the spent link`,
-            (st) => check(st, stranger, lang, created.preview_url, e.badLink, 403));
-          assert.doesNotMatch(await stranger.getByRole('main').innerText(), new RegExp(P), 'no data for a stranger');
-        } finally {
-          await other.close();
-        }
       });
 
       test(`a record about someone else: nothing to agree to (${lang})`, async (t) => {
         const token = await voucher(server);
-        // The registry's sample person has relatives: the request names one of them.
-        const R = creds.registry.sample_person_id;
-        const family = (await lookUp(server, token, R)).family ?? {};
-        const relative = [family.spouse, ...(family.children ?? []), ...(family.parents ?? [])]
-          .find((id) => typeof id === 'string' && id !== R);
-        assert.ok(relative, `a relative of ${R}: ${JSON.stringify(family)}`);
+        // The service asks for another person's record on behalf of the person signed in above.
+        const R = [creds.registry.sample_person_id, creds.exchange.sample_person_id]
+          .find((id) => id !== person.national_id);
         const returnUrl = `${server.baseURL}/?case=${lang}-relative`;
-        const created = await askForEvidence(server, token, returnUrl, { record: R, person: relative });
+        const created = await askForEvidence(server, token, returnUrl, { record: R, person: person.national_id });
 
-        const other = await browser.newContext({
-          baseURL: server.baseURL,
-          bypassCSP: true,
-          locale: lang === 'en' ? 'en-GB' : 'fr-FR',
-        });
-        try {
-          const person = await other.newPage();
-          const response = await person.goto(created.preview_url);
-          assert.equal(response.status(), 200, `GET ${created.preview_url}`);
-          await assertPage(person, lang, e.title);
-          await person.getByRole('main').getByRole('status').getByText(e.notYours, { exact: true }).waitFor();
-          assert.equal(await person.getByRole('table', { name: e.data, exact: true }).count(), 0, 'no data shown');
-          assert.doesNotMatch(await person.getByRole('main').innerText(), new RegExp(R), 'nothing about the other person');
-          assert.equal(await person.getByRole('button', { name: e.approve, exact: true }).count(), 0, 'nothing to agree to');
-          await assertAccessible(t, person, `the preview of someone else's record (${lang})`);
+        const response = await page.goto(created.preview_url);
+        assert.equal(response.status(), 200, `GET ${created.preview_url}`);
+        await assertPage(page, lang, e.title);
+        await page.getByRole('main').getByRole('status').getByText(e.notYours, { exact: true }).waitFor();
+        assert.equal(await page.getByRole('table', { name: e.data, exact: true }).count(), 0, 'no data shown');
+        assert.doesNotMatch(await page.getByRole('main').innerText(), new RegExp(R), 'nothing about the other person');
+        assert.equal(await page.getByRole('button', { name: e.approve, exact: true }).count(), 0, 'nothing to agree to');
+        await assertAccessible(t, page, `the preview of someone else's record (${lang})`);
 
-          await person.getByRole('main').getByRole('button', { name: e.back, exact: true }).click();
-          await person.waitForURL(returnedTo(returnUrl, created.id, 'refused'));
-          const answer = await evidenceApi(server, token, 'GET', `/exchange/evidence-requests/${created.id}`);
-          assert.equal(answer.body.status, 'refused');
-          assert.equal(answer.body.data, undefined, 'nothing is released');
-        } finally {
-          await other.close();
-        }
+        await page.getByRole('main').getByRole('button', { name: e.back, exact: true }).click();
+        await page.waitForURL(returnedTo(returnUrl, created.id, 'refused'));
+        const answer = await evidenceApi(server, token, 'GET', `/exchange/evidence-requests/${created.id}`);
+        assert.equal(answer.body.status, 'refused');
+        assert.equal(answer.body.data, undefined, 'nothing is released');
       });
     });
   }
@@ -754,16 +804,23 @@ describe('registry and exchange without JavaScript', () => {
       const e = TEXTS.fr.evidence;
       const token = await voucher(server);
       const returnUrl = `${server.baseURL}/?case=no-js`;
-      const created = await askForEvidence(server, token, returnUrl);
+      const citizen = creds.identity.citizens.find((c) => c.level === 'verified');
+      const P = citizen.national_id;
+      const created = await askForEvidence(server, token, returnUrl, { record: P, person: P });
 
-      const response = await page.goto(created.preview_url);
-      assert.equal(response.status(), 200, `GET ${created.preview_url}`);
+      // The link leads to the identity provider's sign-in, then back: plain forms throughout.
+      await page.goto(created.preview_url);
+      assert.equal(new URL(page.url()).pathname, '/identity/sign-in');
+      assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+      await signInAsCitizen(page, citizen);
       assert.equal(page.url(), `${server.baseURL}/exchange/evidence/${created.id}`);
+      const response = await page.reload();
+      assert.equal(response.status(), 200, `GET ${created.preview_url}`);
       assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/, 'the page keeps its policy');
       assert.equal(await page.getAttribute('html', 'lang'), 'fr');
       assert.equal(await h1(page), e.title);
       const rows = await tableRows(page, e.data);
-      assert.equal(rows['National id'], creds.exchange.sample_person_id);
+      assert.equal(rows['National id'], P);
 
       await page.getByRole('button', { name: e.approve, exact: true }).click();
       await page.waitForURL(returnedTo(returnUrl, created.id, 'approved'));
@@ -771,7 +828,7 @@ describe('registry and exchange without JavaScript', () => {
       const { status, body } = await evidenceApi(server, token, 'GET', `/exchange/evidence-requests/${created.id}`);
       assert.equal(status, 200, JSON.stringify(body));
       assert.equal(body.status, 'approved');
-      assert.equal(body.data?.national_id, creds.exchange.sample_person_id, 'the data is released');
+      assert.equal(body.data?.national_id, P, 'the data is released');
       assert.equal(rows['Residence › Municipality'], body.data.residence.municipality, 'as previewed');
 
       // The page now says what the person decided.

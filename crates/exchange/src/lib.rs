@@ -33,11 +33,13 @@ pub const MIGRATIONS: BlockMigrations = BlockMigrations {
         (1, "exchange", include_str!("../migrations/sqlite/0001_exchange.sql")),
         (2, "message log", include_str!("../migrations/sqlite/0002_log.sql")),
         (3, "evidence requests", include_str!("../migrations/sqlite/0003_evidence.sql")),
+        (4, "evidence: persons sign in", include_str!("../migrations/sqlite/0004_evidence_sign_in.sql")),
     ],
     postgres: &[
         (1, "exchange", include_str!("../migrations/postgres/0001_exchange.sql")),
         (2, "message log", include_str!("../migrations/postgres/0002_log.sql")),
         (3, "evidence requests", include_str!("../migrations/postgres/0003_evidence.sql")),
+        (4, "evidence: persons sign in", include_str!("../migrations/postgres/0004_evidence_sign_in.sql")),
     ],
 };
 

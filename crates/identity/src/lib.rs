@@ -4,6 +4,7 @@
 //! through the exchange; and an OpenID Connect provider that strict clients accept.
 
 pub mod accounts;
+pub mod citizen;
 pub mod config;
 mod demo;
 pub mod domain;
@@ -70,6 +71,7 @@ impl Block for IdentityBlock {
             kernel.config().section("identity").map_err(|e| Error::Unavailable(e.to_string()))?;
         config.check().map_err(Error::Unavailable)?;
         kernel.provide(Identity::new(kernel.clone(), config)?);
+        citizen::provide(kernel);
         Ok(())
     }
     fn api_routes(&self, kernel: &Kernel) -> axum::Router {

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod block;
+pub mod citizen;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -7,17 +7,20 @@
 //! 1. `POST /exchange/evidence-requests` (voucher + `X-Road-Client`, checked as at the
 //!    gateway; one call counted against the quotas) answers 201 `{id, status: "pending",
 //!    preview_url, expires_at}`. The person has [`DECISION_WINDOW`] to decide.
-//! 2. The consumer's service sends the person to `preview_url`
-//!    (`/exchange/evidence/{id}?t=<token>`). The single-use token stands for the person until
-//!    Publica identifies persons itself (see [`person`]). The page shows who asks, why and on
-//!    which legal basis, which data items and the data, fetched from the back end at that
-//!    moment and kept sealed under the master key with its digest. Nothing reaches the
+//! 2. The consumer's service sends the person to `preview_url` (`/exchange/evidence/{id}`).
+//!    The page opens only for the person the request is about, signed in through Publica's
+//!    identity provider with a verified identity and two factors (see [`person`]); anyone not
+//!    signed in is sent to sign in (and to verify their identity) and comes back; someone else
+//!    signed in gets 403 without learning whose request it is. The page shows who asks, why
+//!    and on which legal basis, which data items and the data, fetched from the back end at
+//!    that moment and kept sealed under the master key with its digest. Nothing reaches the
 //!    consumer yet; this fetch is not a consumer's exchange, so it is not in the message log.
 //! 3. The person approves (the form names the digest of the data they saw, so a reload in
 //!    another window cannot swap it) or refuses (the data is deleted). Either decision is in
 //!    the audit log (`exchange.evidence.approved|refused`, the consumer organisation's log,
-//!    actor `person:<national id>`). The browser goes back (303) to the consumer's
-//!    `return_url` with `?request=<id>&decision=approved|refused`.
+//!    actor `person:<national id>`, with the account, level and time of the sign-in). The
+//!    browser goes back (303) to the consumer's `return_url` with
+//!    `?request=<id>&decision=approved|refused`.
 //! 4. `GET /exchange/evidence-requests/{id}` answers the status; after approval, and within
 //!    [`RELEASE_WINDOW`], it releases the data exactly as previewed, once: the release is
 //!    appended to the message log first (`X-Road-Id`-like request id = the request's id,

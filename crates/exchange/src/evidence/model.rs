@@ -86,7 +86,6 @@ pub struct EvidenceRequest {
     pub requester_title: String,
     pub reason: String,
     pub return_url: String,
-    pub session_hash: Option<Vec<u8>>,
     pub snapshot_digest: Option<String>,
     pub decided_at: Option<Timestamp>,
     pub release_until: Option<Timestamp>,
@@ -183,7 +182,8 @@ pub struct EvidenceCreated {
     /// Always `pending`.
     pub status: EvidenceStatus,
     /// The person's preview page, relative to this exchange's public address:
-    /// `/exchange/evidence/{id}?t=<single-use token>`. Give it to that person only.
+    /// `/exchange/evidence/{id}`. Only the person the request is about sees it, once signed in
+    /// with a verified identity; the link opens nothing by itself.
     pub preview_url: String,
     /// The person decides before this instant.
     #[schema(value_type = String, format = DateTime)]

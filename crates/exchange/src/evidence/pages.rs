@@ -1,17 +1,21 @@
 //! The person's preview page `/exchange/evidence/{id}`: who asks (organisation, service,
 //! information system, purpose, legal basis, reason), which data items and the data itself,
 //! and a form to agree or refuse (CSRF-checked) that sends the browser back to the service.
-//! Plain HTML that works without JavaScript, in every language Publica speaks. Every answer
-//! is `Cache-Control: no-store`: it shows personal data.
+//! Only the person the request is about gets past [`person::identify`]: a visitor not signed
+//! in (or not verified) is sent to the identity provider and comes back; someone else signed
+//! in is told the request is not theirs, without a word of whose it is. Plain HTML that works
+//! without JavaScript, in every language Publica speaks. Every answer is
+//! `Cache-Control: no-store`: it shows personal data.
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use publica_kernel::Kernel;
+use publica_kernel::citizen::{self, Citizen};
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
 use publica_kernel::web::{Page, PageCtx, PageError, render};
@@ -77,12 +81,8 @@ struct StatusPage {
     ctx: PageCtx,
     title: String,
     body: String,
-    back: String,
-}
-
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    t: Option<String>,
+    /// A link onwards: its address and its words.
+    link: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -111,20 +111,47 @@ async fn load(state: &EvidencePages, id: &str) -> Result<EvidenceRequest, PageEr
     Ok(store::get(state.kernel.db(), id).await?.ok_or_else(|| Error::not_found("evidence request"))?)
 }
 
-fn is_https(kernel: &Kernel, headers: &HeaderMap) -> bool {
-    kernel.config().public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
-        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
-}
-
-/// The page for whoever is not the person: the link is wrong or spent.
-fn stranger(state: &EvidencePages, ctx: PageCtx) -> Response {
+/// No identity provider runs here, so nobody can be recognised as the person.
+fn sign_in_unavailable(state: &EvidencePages, ctx: PageCtx) -> Response {
     let page = Page {
-        title: state.t(&ctx, "exchange-evidence-link-title", &[]),
-        paragraphs: vec![state.t(&ctx, "exchange-evidence-link-body", &[])],
+        title: state.t(&ctx, "exchange-evidence-unavailable-title", &[]),
+        paragraphs: vec![
+            state.t(&ctx, "exchange-evidence-unavailable-body", &[]),
+            state.t(&ctx, "exchange-evidence-unavailable-later", &[]),
+        ],
         paragraphs_lang: None,
         ctx,
     };
+    (StatusCode::SERVICE_UNAVAILABLE, render(&page)).into_response()
+}
+
+/// Someone signed in who is not the person: nothing about the request, and a way to sign in
+/// as the person.
+fn someone_else(state: &EvidencePages, ctx: PageCtx, id: Uuid) -> Response {
+    let again = citizen::sign_in_again_url(&state.kernel, &page_path(id), &person::NEED);
+    let page = StatusPage {
+        title: state.t(&ctx, "exchange-evidence-other-title", &[]),
+        body: state.t(&ctx, "exchange-evidence-other-body", &[]),
+        link: again.map(|to| (to, state.t(&ctx, "exchange-evidence-other-sign-in", &[]))),
+        ctx,
+    };
     (StatusCode::FORBIDDEN, render(&page)).into_response()
+}
+
+/// The person the request is about, or the answer for anyone else.
+async fn the_person(
+    state: &EvidencePages,
+    ctx: &PageCtx,
+    request: &EvidenceRequest,
+    headers: &HeaderMap,
+) -> Result<Result<Citizen, Response>, PageError> {
+    let back = page_path(request.id);
+    Ok(match person::identify(&state.kernel, request, headers, &back).await? {
+        Visitor::Person(citizen) => Ok(citizen),
+        Visitor::SignIn(to) => Err(Redirect::to(&to).into_response()),
+        Visitor::SomeoneElse => Err(someone_else(state, ctx.clone(), request.id)),
+        Visitor::SignInUnavailable => Err(sign_in_unavailable(state, ctx.clone())),
+    })
 }
 
 /// A decided or expired request.
@@ -142,7 +169,7 @@ fn closed(state: &EvidencePages, ctx: PageCtx, request: &EvidenceRequest, status
     render(&StatusPage {
         title: state.t(&ctx, title, &[]),
         body: state.t(&ctx, body, &[("organisation", org)]),
-        back: service::return_to(request, decision),
+        link: Some((service::return_to(request, decision), state.t(&ctx, "exchange-evidence-back", &[]))),
         ctx,
     })
 }
@@ -231,40 +258,23 @@ async fn preview(
     Ok(render(&page))
 }
 
-/// `GET /exchange/evidence/{id}[?t=token]`.
+/// `GET /exchange/evidence/{id}`.
 pub async fn show(
     State(state): State<EvidencePages>,
     ctx: PageCtx,
     Path(id): Path<String>,
-    Query(query): Query<ShowQuery>,
     headers: HeaderMap,
 ) -> Response {
-    private(match show_inner(&state, ctx, &id, query, &headers).await {
+    private(match show_inner(&state, ctx, &id, &headers).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     })
 }
 
-async fn show_inner(
-    state: &EvidencePages,
-    ctx: PageCtx,
-    id: &str,
-    query: ShowQuery,
-    headers: &HeaderMap,
-) -> Result<Response, PageError> {
+async fn show_inner(state: &EvidencePages, ctx: PageCtx, id: &str, headers: &HeaderMap) -> Result<Response, PageError> {
     let request = load(state, id).await?;
-    match person::identify(state.kernel.db(), &request, query.t.as_deref(), headers).await? {
-        Visitor::Stranger => return Ok(stranger(state, ctx)),
-        Visitor::Arrived { secret } => {
-            let mut response = Redirect::to(&page_path(request.id)).into_response();
-            if let Some(cookie) = person::session_cookie(&request, &secret, is_https(&state.kernel, headers)) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            return Ok(response);
-        }
-        // Drop the token from the address bar.
-        Visitor::Person if query.t.is_some() => return Ok(Redirect::to(&page_path(request.id)).into_response()),
-        Visitor::Person => {}
+    if let Err(response) = the_person(state, &ctx, &request, headers).await? {
+        return Ok(response);
     }
     let now = Timestamp::now();
     match request.status_at(now) {
@@ -300,9 +310,10 @@ async fn decide_inner(
     form: DecisionForm,
 ) -> Result<Response, PageError> {
     let request = load(state, id).await?;
-    if !matches!(person::identify(state.kernel.db(), &request, None, headers).await?, Visitor::Person) {
-        return Ok(stranger(state, ctx));
-    }
+    let person = match the_person(state, &ctx, &request, headers).await? {
+        Ok(person) => person,
+        Err(response) => return Ok(response),
+    };
     let decision = match form.decision.as_deref() {
         Some("approve") => Decision::Approve,
         Some("refuse") => Decision::Refuse,
@@ -312,7 +323,7 @@ async fn decide_inner(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match service::decide(&state.exchange, &request, decision, form.digest.as_deref()).await? {
+    match service::decide(&state.exchange, &request, &person, decision, form.digest.as_deref()).await? {
         Decided::Done(status) => Ok(Redirect::to(&service::return_to(&request, Some(status))).into_response()),
         Decided::Stale => {
             let current = store::get(state.kernel.db(), request.id).await?.unwrap_or(request);

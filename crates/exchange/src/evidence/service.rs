@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use publica_kernel::audit::{Actor, Event};
-use publica_kernel::crypto::{random_token, sha256};
+use publica_kernel::citizen::Citizen;
+use publica_kernel::crypto::sha256;
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
 use publica_registry::IdScheme;
@@ -22,16 +23,15 @@ use crate::domain::{AgreementState, EServiceState, PurposeState};
 use crate::gateway::{self, Target, xroad};
 use crate::service::{Exchange, text};
 
-/// A new request and the preview token, which exists in this answer only.
+/// A new request.
 pub struct Created {
     pub request: EvidenceRequest,
-    pub token: String,
 }
 
 impl Created {
-    /// `/exchange/evidence/{id}?t=<token>`.
+    /// `/exchange/evidence/{id}`: the person's page, where they sign in to see it.
     pub fn preview_url(&self) -> String {
-        format!("{PAGE_PREFIX}/{}?t={}", self.request.id, self.token)
+        format!("{PAGE_PREFIX}/{}", self.request.id)
     }
 }
 
@@ -80,7 +80,7 @@ pub fn return_to(request: &EvidenceRequest, decision: Option<EvidenceStatus>) ->
 }
 
 /// Register a consumer's request (its voucher and `X-Road-Client` checked as at the gateway,
-/// one call counted against its quotas) and make the person's single-use preview token.
+/// one call counted against its quotas).
 pub async fn create(exchange: &Exchange, parts: &Parts, body: NewEvidenceRequest) -> Result<Created> {
     let service_path = body.service_path.trim();
     if service_path.len() > 2000 {
@@ -128,15 +128,13 @@ pub async fn create(exchange: &Exchange, parts: &Parts, body: NewEvidenceRequest
         requester_title,
         reason,
         return_url,
-        session_hash: None,
         snapshot_digest: None,
         decided_at: None,
         release_until: None,
         released_at: None,
     };
-    let token = random_token();
     let mut tx = exchange.kernel().db().begin().await?;
-    store::insert(&mut tx, &request, &sha256(token.as_bytes())).await?;
+    store::insert(&mut tx, &request).await?;
     let event = Event::new(
         &Actor(format!("subsystem:{}", request.client)),
         "exchange.evidence.requested",
@@ -153,7 +151,7 @@ pub async fn create(exchange: &Exchange, parts: &Parts, body: NewEvidenceRequest
     }));
     exchange.kernel().audit(&mut tx, event).await?;
     tx.commit().await?;
-    Ok(Created { request, token })
+    Ok(Created { request })
 }
 
 /// Why no data can be shown.
@@ -263,11 +261,13 @@ pub enum Decided {
     Closed(EvidenceStatus),
 }
 
-/// Record the person's decision (audited). An approval names the digest of the preview it
-/// answers, so what is released is exactly what the person saw.
+/// Record the decision of `person` (signed in, already checked to be the request's person;
+/// audited with how they signed in). An approval names the digest of the preview it answers,
+/// so what is released is exactly what the person saw.
 pub async fn decide(
     exchange: &Exchange,
     request: &EvidenceRequest,
+    person: &Citizen,
     decision: Decision,
     digest: Option<&str>,
 ) -> Result<Decided> {
@@ -285,6 +285,9 @@ pub async fn decide(
         "service": request.service,
         "purpose_id": request.purpose_id,
         "authenticated_by": super::person::METHOD,
+        "account_id": person.account_id,
+        "aal": person.aal.as_str(),
+        "auth_time": person.auth_time,
     });
     let mut tx = db.begin().await?;
     let changed = match decision {

@@ -1,6 +1,6 @@
 //! Persistence of evidence requests (`exchange_evidence_requests`). Every step is one guarded
 //! `UPDATE` (`WHERE status = 'pending' AND …`), so two browsers or two consumer calls racing
-//! each other cannot both win: spending the token, deciding, claiming the release.
+//! each other cannot both win: deciding, claiming the release.
 
 use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::Result;
@@ -12,8 +12,8 @@ use super::model::{EvidenceRequest, EvidenceStatus};
 
 const SELECT: &str = "SELECT id, created_at, expires_at, status, national_id, service_path, service, eservice_id, \
      eservice_title, provider_name, agreement_id, purpose_id, purpose_title, legal_basis, consumer_org, consumer_name, \
-     client, subsystem_title, requester_title, reason, return_url, session_hash, snapshot_digest, decided_at, \
-     release_until, released_at FROM exchange_evidence_requests";
+     client, subsystem_title, requester_title, reason, return_url, snapshot_digest, decided_at, release_until, \
+     released_at FROM exchange_evidence_requests";
 
 macro_rules! request_from {
     ($r:expr) => {{
@@ -41,27 +41,26 @@ macro_rules! request_from {
             requester_title: r.try_get(18)?,
             reason: r.try_get(19)?,
             return_url: r.try_get(20)?,
-            session_hash: r.try_get(21)?,
-            snapshot_digest: r.try_get(22)?,
-            decided_at: r.try_get(23)?,
-            release_until: r.try_get(24)?,
-            released_at: r.try_get(25)?,
+            snapshot_digest: r.try_get(21)?,
+            decided_at: r.try_get(22)?,
+            release_until: r.try_get(23)?,
+            released_at: r.try_get(24)?,
         }
     }};
 }
 
-/// Store a new pending request with the hash of its preview token.
-pub async fn insert(tx: &mut Tx, r: &EvidenceRequest, token_hash: &[u8]) -> Result<()> {
+/// Store a new pending request.
+pub async fn insert(tx: &mut Tx, r: &EvidenceRequest) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO exchange_evidence_requests (id, created_at, expires_at, status, national_id, service_path, service,
             eservice_id, eservice_title, provider_name, agreement_id, purpose_id, purpose_title, legal_basis,
-            consumer_org, consumer_name, client, subsystem_title, requester_title, reason, return_url, token_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)")
+            consumer_org, consumer_name, client, subsystem_title, requester_title, reason, return_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
         .bind(r.id).bind(r.created_at).bind(r.expires_at).bind(r.status.as_str()).bind(&r.national_id)
         .bind(&r.service_path).bind(&r.service).bind(r.eservice_id).bind(&r.eservice_title).bind(&r.provider_name)
         .bind(r.agreement_id).bind(r.purpose_id).bind(&r.purpose_title).bind(&r.legal_basis).bind(r.consumer_org)
         .bind(&r.consumer_name).bind(&r.client).bind(&r.subsystem_title).bind(&r.requester_title).bind(&r.reason)
-        .bind(&r.return_url).bind(token_hash)
+        .bind(&r.return_url)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -72,16 +71,6 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<EvidenceRequest>> {
         Some(r) => Some(request_from!(&r)),
         None => None,
     }))
-}
-
-/// Spend the preview token: it opens a session (the hash of its secret is kept) once only.
-pub async fn spend_token(db: &Db, id: Uuid, token_hash: &[u8], session_hash: &[u8], now: Timestamp) -> Result<bool> {
-    let changed = on_db!(db, pool => sqlx::query(
-        "UPDATE exchange_evidence_requests SET token_used_at = $1, session_hash = $2
-         WHERE id = $3 AND token_hash = $4 AND token_used_at IS NULL")
-        .bind(now).bind(session_hash).bind(id).bind(token_hash)
-        .execute(pool).await.map(|r| r.rows_affected()))?;
-    Ok(changed == 1)
 }
 
 /// Keep the sealed data just previewed (replacing an earlier preview) while still pending.

@@ -1,7 +1,8 @@
 //! Explicit requests for evidence: the consumer asks, the person previews the data and
-//! decides on a CSRF-protected page reached with a single-use link, and only an approval
-//! releases the data — once, exactly as previewed, through the message log and the person's
-//! data-usage log.
+//! decides on a CSRF-protected page that opens only for them, signed in with a verified
+//! identity (here through the kernel's stand-in identity provider, `TestSignIn`), and only an
+//! approval releases the data — once, exactly as previewed, through the message log and the
+//! person's data-usage log.
 
 use std::collections::HashMap;
 
@@ -10,12 +11,13 @@ use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use publica_kernel::audit::Actor;
+use publica_kernel::citizen::{Aal, Citizen, Ial};
 use publica_kernel::db::Timestamp;
 use publica_kernel::on_db;
 use publica_registry::Registry;
 use serde_json::{Value, json};
 
-use super::{ADULT, BUSINESS, World, audit_actions, voucher, worlds};
+use super::{ADULT, BUSINESS, World, audit_actions, voucher, worlds, worlds_without_sign_in};
 
 const API: &str = "/exchange/evidence-requests";
 const RETURN: &str = "https://benefits.example/return?case=7";
@@ -60,7 +62,7 @@ async fn create(world: &World, voucher: &str, body: Value) -> (String, String) {
     assert_eq!(created["status"], "pending");
     let id = created["id"].as_str().expect("id").to_string();
     let url = created["preview_url"].as_str().expect("preview_url").to_string();
-    assert!(url.starts_with(&format!("/exchange/evidence/{id}?t=")), "{url}");
+    assert_eq!(url, format!("/exchange/evidence/{id}"), "the link only names the request");
     (id, url)
 }
 
@@ -124,6 +126,27 @@ impl<'a> Browser<'a> {
         Browser { world, lang, cookies: HashMap::new() }
     }
 
+    /// A browser signed in as the person with this national id, verified, with two factors.
+    fn person(world: &'a World, lang: &'static str, national_id: &str) -> Browser<'a> {
+        let mut browser = Browser::new(world, lang);
+        browser.sign_in(Some(national_id), Aal::Aal2);
+        browser
+    }
+
+    /// Sign in at the stand-in identity provider: verified with `national_id`, or not verified.
+    fn sign_in(&mut self, national_id: Option<&str>, aal: Aal) {
+        let citizen = Citizen {
+            account_id: uuid::Uuid::now_v7(),
+            national_id: national_id.map(str::to_string),
+            ial: if national_id.is_some() { Ial::Verified } else { Ial::None },
+            aal,
+            auth_time: Timestamp::now(),
+        };
+        let cookie = self.world.sign_in.as_ref().expect("an identity provider").sign_in(citizen);
+        let (name, value) = cookie.split_once('=').expect("name=value");
+        self.cookies.insert(name.to_string(), value.to_string());
+    }
+
     async fn send(&mut self, builder: axum::http::request::Builder, body: Body) -> Page {
         let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut builder = builder.header("accept", "text/html").header("accept-language", self.lang);
@@ -156,14 +179,9 @@ impl<'a> Browser<'a> {
         self.send(builder, Body::from(form)).await
     }
 
-    /// Follow the preview link: the token is spent and the browser sent to the clean page.
+    /// Follow the preview link as the person.
     async fn open(&mut self, preview_url: &str) -> Page {
-        let arrived = self.get(preview_url).await;
-        assert_eq!(arrived.status, 303, "{}", arrived.html);
-        let page_path = preview_url.split('?').next().unwrap_or_default();
-        assert_eq!(arrived.location, page_path, "the token leaves the address bar");
-        assert!(self.cookies.contains_key("publica_evidence"), "a session for the request");
-        let page = self.get(page_path).await;
+        let page = self.get(preview_url).await;
         assert_eq!(page.status, 200, "{}", page.html);
         assert_eq!(page.cache_control, "no-store");
         page
@@ -178,7 +196,7 @@ impl<'a> Browser<'a> {
 }
 
 fn page_path(preview_url: &str) -> String {
-    preview_url.split('?').next().unwrap_or_default().to_string()
+    preview_url.to_string()
 }
 
 #[tokio::test]
@@ -190,7 +208,7 @@ async fn an_approved_request_releases_the_previewed_data_once_and_logs_it() {
         assert_eq!((status, answer["status"].as_str()), (200, Some("pending")), "{answer}");
         assert!(answer.get("data").is_none());
 
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         let consumer_name = world.app.kernel.organisation_by_slug("tax-office").await.expect("read").expect("org").name;
         for expected in [
@@ -257,6 +275,13 @@ async fn an_approved_request_releases_the_previewed_data_once_and_logs_it() {
         for action in ["exchange.evidence.requested", "exchange.evidence.approved"] {
             assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
         }
+        let details: String = on_db!(world.app.kernel.db(), pool => sqlx::query_scalar(
+            "SELECT details FROM kernel_audit WHERE action = 'exchange.evidence.approved'")
+            .fetch_one(pool).await.expect("audit"));
+        let details: Value = serde_json::from_str(&details).expect("json");
+        assert_eq!(details["authenticated_by"], "identity", "{details}");
+        assert_eq!(details["aal"], "aal2", "{details}");
+        assert!(details["account_id"].is_string() && details["auth_time"].is_string(), "{details}");
 
         let shown = browser.get(&page_path(&url)).await;
         assert_eq!(shown.status, 200);
@@ -272,7 +297,7 @@ async fn a_refused_request_never_releases_anything() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         assert!(holds_data(&world, &id).await, "the preview is kept sealed until the decision");
         let done = browser.decide(&page_path(&url), &page, "refuse").await;
@@ -294,30 +319,65 @@ async fn a_refused_request_never_releases_anything() {
 }
 
 #[tokio::test]
-async fn wrong_or_reused_links_and_other_callers_are_refused() {
+async fn only_the_person_signed_in_with_a_verified_identity_sees_and_decides() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
         let path = page_path(&url);
+        let sign_in = format!("/test/sign-in?return_to=%2Fexchange%2Fevidence%2F{id}&aal=aal2");
+        let consumer_name = world.app.kernel.organisation_by_slug("tax-office").await.expect("read").expect("org").name;
+        let private = |page: &Page| {
+            for secret in [ADULT, "Martin", "Housing benefit", consumer_name.as_str()] {
+                assert!(!page.html.contains(secret), "{secret} shown: {}", page.html);
+            }
+        };
 
+        // Not signed in, signed in with one factor, or not verified: first to the identity
+        // provider, then back. The link alone, even with a token of old, opens nothing.
         let mut stranger = Browser::new(&world, "en");
-        let wrong = stranger.get(&format!("{path}?t=not-the-token")).await;
-        assert_eq!(wrong.status, 403);
-        assert!(wrong.html.contains("This link does not work"));
-        assert!(!wrong.html.contains("Martin"));
+        for to in [path.clone(), format!("{path}?t=anything")] {
+            let away = stranger.get(&to).await;
+            assert_eq!((away.status, away.location.as_str()), (303, sign_in.as_str()), "{to}");
+            private(&away);
+        }
+        let mut weak = Browser::new(&world, "en");
+        weak.sign_in(Some(ADULT), Aal::Aal1);
+        let step_up = weak.get(&path).await;
+        assert_eq!((step_up.status, step_up.location.as_str()), (303, sign_in.as_str()), "two factors needed");
+        let mut unverified = Browser::new(&world, "en");
+        unverified.sign_in(None, Aal::Aal2);
+        let proofing = unverified.get(&path).await;
+        assert_eq!(proofing.status, 303);
+        assert_eq!(proofing.location, format!("/test/proofing?return_to=%2Fexchange%2Fevidence%2F{id}"));
 
-        let mut person = Browser::new(&world, "en");
+        // Someone else, verified: told it is not theirs, and nothing about whose it is.
+        let mut other = Browser::person(&world, "en", &world.other);
+        let refused = other.get(&path).await;
+        assert_eq!(refused.status, 403, "{}", refused.html);
+        assert_eq!(refused.cache_control, "no-store");
+        assert!(refused.html.contains("This request is for someone else"), "{}", refused.html);
+        let again = format!("{sign_in}&again=1");
+        assert!(publica_kernel::testing::unescape(&refused.html).contains(&again), "{again}: {}", refused.html);
+        private(&refused);
+
+        let mut person = Browser::person(&world, "en", ADULT);
         let page = person.open(&url).await;
-        let reused = stranger.get(&url).await;
-        assert_eq!(reused.status, 403, "the token works once");
-        assert!(!reused.html.contains("Martin"));
-        let without = stranger.get(&path).await;
-        assert_eq!(without.status, 403);
-        let csrf = without.field("_csrf");
+        assert!(page.html.contains("Martin"));
         let digest = page.field("digest");
-        let forged = stranger.post(&path, &[("_csrf", &csrf), ("digest", &digest), ("decision", "approve")]).await;
+        let csrf = other.get("/").await.field("_csrf");
+        let forged = other.post(&path, &[("_csrf", &csrf), ("digest", &digest), ("decision", "approve")]).await;
         assert_eq!(forged.status, 403, "only the person decides");
+        private(&forged);
+        let csrf = stranger.get("/").await.field("_csrf");
+        let anonymous = stranger.post(&path, &[("_csrf", &csrf), ("digest", &digest), ("decision", "approve")]).await;
+        assert_eq!((anonymous.status, anonymous.location.as_str()), (303, sign_in.as_str()));
         assert_eq!(fetch(&world, &token, &id).await.1["status"], "pending");
+
+        // The person's session ends before they press the button: they sign in again first.
+        world.sign_in.as_ref().expect("sign-in").sign_out_everyone();
+        let ended = person.decide(&path, &page, "approve").await;
+        assert_eq!((ended.status, ended.location.as_str()), (303, sign_in.as_str()));
+        assert_eq!(fetch(&world, &token, &id).await.1["status"], "pending", "nothing decided");
 
         assert_eq!(stranger.get(&format!("/exchange/evidence/{}", uuid::Uuid::now_v7())).await.status, 404);
         assert_eq!(stranger.get("/exchange/evidence/nonsense").await.status, 404);
@@ -353,7 +413,7 @@ async fn data_about_someone_else_is_neither_shown_nor_sendable() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("business_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "business_lookup", BUSINESS, &world.minor)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", &world.minor);
         let page = browser.open(&url).await;
         assert!(page.html.contains("This data is not about you"), "{}", page.html);
         assert!(!page.html.contains("Martin Bakery"), "nothing about others is shown");
@@ -374,7 +434,7 @@ async fn requests_expire_undecided_or_unfetched() {
 
         // Undecided in time: the form no longer works and the data is gone.
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         age(&world, &id, "expires_at").await;
         let late = browser.decide(&page_path(&url), &page, "approve").await;
@@ -387,7 +447,7 @@ async fn requests_expire_undecided_or_unfetched() {
 
         // Approved, but not fetched in time.
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         assert_eq!(browser.decide(&page_path(&url), &page, "approve").await.status, 303);
         age(&world, &id, "release_until").await;
@@ -399,7 +459,7 @@ async fn requests_expire_undecided_or_unfetched() {
 
         // Housekeeping expires what nobody touches.
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        Browser::new(&world, "en").open(&url).await;
+        Browser::person(&world, "en", ADULT).open(&url).await;
         age(&world, &id, "expires_at").await;
         assert!(publica_exchange::evidence::purge_expired(&world.app.kernel).await.expect("purge") >= 1);
         assert!(!holds_data(&world, &id).await);
@@ -416,7 +476,7 @@ async fn the_decision_form_needs_its_csrf_token() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         let digest = page.field("digest");
         let missing = browser.post(&page_path(&url), &[("digest", &digest), ("decision", "approve")]).await;
@@ -435,7 +495,7 @@ async fn an_approval_answers_the_latest_preview_only() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let first = browser.open(&url).await;
         let second = browser.get(&page_path(&url)).await;
         assert_eq!(second.status, 200);
@@ -455,7 +515,7 @@ async fn the_preview_page_speaks_french() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_checks")).await;
         let (_, url) = create(&world, &token, body_for(&world, "person_over_18", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "fr");
+        let mut browser = Browser::person(&world, "fr", ADULT);
         let page = browser.open(&url).await;
         assert!(page.html.contains("lang=\"fr\""));
         for expected in ["Partager vos données ?", "Qui demande", "Base légale", "Ne pas transmettre", "Oui"] {
@@ -471,7 +531,7 @@ async fn a_release_that_cannot_be_logged_does_not_happen() {
     for world in worlds().await {
         let token = voucher(&world, &world.purpose("person_lookup")).await;
         let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
-        let mut browser = Browser::new(&world, "en");
+        let mut browser = Browser::person(&world, "en", ADULT);
         let page = browser.open(&url).await;
         assert_eq!(browser.decide(&page_path(&url), &page, "approve").await.status, 303);
         let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
@@ -486,5 +546,26 @@ async fn a_release_that_cannot_be_logged_does_not_happen() {
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["data"]["family_name"], "Martin", "the data waited for a release that is logged");
         assert_eq!(usage_of(&world, ADULT).await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn without_an_identity_provider_the_page_says_signing_in_is_unavailable() {
+    for world in worlds_without_sign_in().await {
+        let token = voucher(&world, &world.purpose("person_lookup")).await;
+        let (id, url) = create(&world, &token, body_for(&world, "person_lookup", ADULT, ADULT)).await;
+        for lang in ["en", "fr"] {
+            let mut browser = Browser::new(&world, lang);
+            let page = browser.get(&url).await;
+            assert_eq!(page.status, 503, "{}", page.html);
+            let title =
+                if lang == "en" { "Signing in is not available" } else { "La connexion n’est pas disponible" };
+            assert!(page.html.contains(title), "{}", page.html);
+            assert!(!page.html.contains("Martin"));
+            let csrf = browser.get("/").await.field("_csrf");
+            let post = browser.post(&url, &[("_csrf", &csrf), ("decision", "refuse")]).await;
+            assert_eq!(post.status, 503);
+        }
+        assert_eq!(fetch(&world, &token, &id).await.1["status"], "pending");
     }
 }

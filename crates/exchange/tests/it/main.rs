@@ -19,6 +19,7 @@ use publica_exchange::service::Caller;
 use publica_exchange::{Exchange, ExchangeBlock};
 use publica_kernel::Block;
 use publica_kernel::audit::Actor;
+use publica_kernel::citizen::testing::TestSignIn;
 use publica_kernel::crypto::{Alg, PrivateKey, b64url};
 use publica_kernel::testing::TestApp;
 use publica_registry::{Registry, RegistryBlock};
@@ -42,6 +43,8 @@ pub struct World {
     pub minor: String,
     /// A second adult, living in Northport, director of [`BUSINESS`] with [`ADULT`].
     pub other: String,
+    /// The stand-in identity provider persons sign in with (none: no identity provider runs).
+    pub sign_in: Option<TestSignIn>,
 }
 
 impl World {
@@ -73,7 +76,17 @@ impl World {
     }
 }
 
+/// The demo worlds, with an identity provider persons sign in with.
 pub async fn worlds() -> Vec<World> {
+    let mut out = worlds_without_sign_in().await;
+    for world in &mut out {
+        world.sign_in = Some(TestSignIn::install(&world.app.kernel));
+    }
+    out
+}
+
+/// The demo worlds of a deployment without an identity provider.
+pub async fn worlds_without_sign_in() -> Vec<World> {
     let mut out = Vec::new();
     for app in TestApp::each(&[Arc::new(RegistryBlock), Arc::new(ExchangeBlock)]).await {
         publica_kernel::block::KernelBlock.seed_demo(&app.kernel).await.expect("kernel demo");
@@ -84,7 +97,7 @@ pub async fn worlds() -> Vec<World> {
         let der = STANDARD.decode(body).expect("base64");
         let key = PrivateKey::from_pkcs8(Alg::ES256, &der).expect("PKCS#8 P-256 key");
         let exchange = app.kernel.get::<Exchange>().expect("exchange service");
-        out.push(World { app, exchange, demo, key, minor, other });
+        out.push(World { app, exchange, demo, key, minor, other, sign_in: None });
     }
     out
 }

@@ -33,6 +33,10 @@ pub(super) async fn layer(State(kernel): State<Kernel>, mut request: Request, ne
         lang: super::page::negotiate(request.headers()),
         csrf: token_for(&kernel, &cookie_value),
         path: request.uri().path().to_string(),
+        here: request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path().to_string(), |p| p.as_str().to_string()),
     };
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {

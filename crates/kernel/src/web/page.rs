@@ -23,6 +23,7 @@ pub(crate) struct PageScope {
     pub lang: Lang,
     pub csrf: String,
     pub path: String,
+    pub here: String,
 }
 
 tokio::task_local! {
@@ -47,14 +48,17 @@ pub struct PageCtx {
     pub lang: Lang,
     /// The token to put in every form's `_csrf` field.
     pub csrf: String,
-    /// The current path, so the language switch can come back here.
+    /// The current path (for navigation's current-page marks).
     pub path: String,
+    /// The current path and query, so the language switch comes back to this very page
+    /// (a sign-in page keeps its `return_to`).
+    pub here: String,
     pub staff: Option<StaffSession>,
 }
 
 impl PageCtx {
     fn from_scope(scope: PageScope, staff: Option<StaffSession>) -> Self {
-        PageCtx { kernel: scope.kernel, lang: scope.lang, csrf: scope.csrf, path: scope.path, staff }
+        PageCtx { kernel: scope.kernel, lang: scope.lang, csrf: scope.csrf, path: scope.path, here: scope.here, staff }
     }
 
     /// Translate a message id.

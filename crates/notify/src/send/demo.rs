@@ -1,7 +1,8 @@
-//! Demo data for legal notifications: a sender key for the tax office, a platform key for the
-//! recipient API, one person with a registered digital domicile and courtesy email, and one
-//! with nothing registered (reached by post). Tokens are derived from the master key, so
-//! re-seeding finds the same ones.
+//! Demo data for legal notifications: a sender key for the tax office, one person with a
+//! registered digital domicile and courtesy email, and one with nothing registered (reached by
+//! post). Recipients read their notifications signed in through the identity provider (see
+//! `docs/notify-send.md`). Tokens are derived from the master key, so re-seeding finds the
+//! same ones.
 
 use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
@@ -27,15 +28,12 @@ async fn key(kernel: &Kernel, slug: &str, name: &str) -> Result<String> {
 pub async fn seed(kernel: &Kernel) -> Result<Value> {
     let send = kernel.get::<Send>().ok_or_else(|| Error::internal("legal notifications have not started"))?;
     let sender = key(kernel, "tax-office", "Legal notifications (demo sender)").await?;
-    let platform = key(kernel, "demoland-digital", "Legal notifications (demo platform)").await?;
     let actor = Actor::system("demo");
     send.register_address(&actor, WITH_DOMICILE.0, AddressChannel::Pec, DOMICILE).await?;
     send.register_address(&actor, WITH_DOMICILE.0, AddressChannel::Email, COURTESY_EMAIL).await?;
     Ok(json!({
         "sender_api_key": sender,
         "sender_tax_id": SENDER_TAX_ID,
-        "platform_api_key": platform,
-        "person_header": super::api::PERSON_HEADER,
         "recipient_with_domicile": {"taxId": WITH_DOMICILE.0, "denomination": WITH_DOMICILE.1, "digitalDomicile": DOMICILE, "courtesyEmail": COURTESY_EMAIL},
         "recipient_without_domicile": {"taxId": WITHOUT_DOMICILE.0, "denomination": WITHOUT_DOMICILE.1},
     }))

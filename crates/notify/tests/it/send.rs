@@ -1,8 +1,9 @@
 //! Legal notifications (SEND) end to end, on SQLite and PostgreSQL: upload with checksum,
 //! submission and validation, delivery to a digital domicile over real SMTP, the paper fallback
 //! to the print folder, refinement by lapse of time on a moved clock and by viewing, event
-//! streams, cancellation, and legal facts whose hashes are audited and whose PAdES signatures
-//! verify.
+//! streams, cancellation, legal facts whose hashes are audited and whose PAdES signatures
+//! verify, and the recipient signed in with a verified identity (through the kernel's stand-in
+//! identity provider, `TestSignIn`) reading their notifications and managing their addresses.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,6 +13,8 @@ use axum::body::Body;
 use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use publica_kernel::citizen::testing::TestSignIn;
+use publica_kernel::citizen::{Aal, Citizen, Ial};
 use publica_kernel::db::Timestamp;
 use publica_kernel::testing::TestApp;
 use publica_kernel::{Block, Kernel};
@@ -52,6 +55,7 @@ async fn apps(sink: &SmtpSink, page_size: i64) -> Vec<(TestApp, Value)> {
     .await
     {
         let demo = seed(&app.kernel).await;
+        TestSignIn::install(&app.kernel);
         out.push((app, demo));
     }
     out
@@ -89,8 +93,30 @@ fn sender(demo: &Value) -> Vec<(&'static str, &str)> {
     vec![("x-api-key", demo["sender_api_key"].as_str().expect("key")), ("content-type", "application/json")]
 }
 
-fn person<'a>(demo: &'a Value, tax_id: &'a str) -> Vec<(&'static str, &'a str)> {
-    vec![("x-api-key", demo["platform_api_key"].as_str().expect("key")), ("x-publica-national-id", tax_id)]
+/// A browser's cookie: signed in at the stand-in identity provider.
+struct Session(String);
+
+impl Session {
+    fn headers(&self) -> Vec<(&'static str, &str)> {
+        vec![("cookie", self.0.as_str())]
+    }
+}
+
+/// Signed in as `national_id` (verified when given), at `aal`.
+fn session(app: &TestApp, national_id: Option<&str>, aal: Aal) -> Session {
+    let citizen = Citizen {
+        account_id: uuid::Uuid::now_v7(),
+        national_id: national_id.map(str::to_string),
+        ial: if national_id.is_some() { Ial::Verified } else { Ial::None },
+        aal,
+        auth_time: Timestamp::now(),
+    };
+    Session(app.kernel.get::<TestSignIn>().expect("a stand-in identity provider").sign_in(citizen))
+}
+
+/// Signed in as the recipient `tax_id`, verified, with two factors.
+fn person(app: &TestApp, tax_id: &str) -> Session {
+    session(app, Some(tax_id), Aal::Aal2)
 }
 
 fn pdf(text: &str) -> Vec<u8> {
@@ -462,18 +488,40 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
         let detail = wait_status(&app, &demo, &iun, "DELIVERED").await;
         let due = ts(&element(&detail, "SCHEDULE_REFINEMENT")["details"]["schedulingDate"]);
 
-        // A sender key cannot act for a person; the platform's can.
-        let mut wrong = person(&demo, &tax_id);
-        wrong[0].1 = demo["sender_api_key"].as_str().expect("key");
-        assert_eq!(
-            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &wrong, None).await.status,
-            403
-        );
+        // Only the recipient, signed in with a verified identity and two factors, reads it: no
+        // access is recorded for anyone else.
+        let path = format!("/delivery/notifications/received/{iun}");
+        let sign_in = format!("/test/sign-in?return_to=%2Fdelivery%2Fnotifications%2Freceived%2F{iun}&aal=aal2");
+        let anonymous = call(&app, "GET", &path, &[], None).await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+        assert_eq!(anonymous.headers["content-type"], "application/problem+json");
+        assert_eq!(anonymous.body["signInUrl"], sign_in.as_str(), "{}", anonymous.body);
+        let weak = call(&app, "GET", &path, &session(&app, Some(&tax_id), Aal::Aal1).headers(), None).await;
+        assert_eq!((weak.status, weak.body["signInUrl"].as_str()), (403, Some(sign_in.as_str())), "{}", weak.body);
+        let unverified = call(&app, "GET", &path, &session(&app, None, Aal::Aal2).headers(), None).await;
+        assert_eq!(unverified.status, 403, "{}", unverified.body);
+        let proofing = format!("/test/proofing?return_to=%2Fdelivery%2Fnotifications%2Freceived%2F{iun}");
+        assert_eq!(unverified.body["signInUrl"], proofing.as_str());
+        let recipient = person(&app, &tax_id);
+        let cookie = recipient.0.as_str();
+        let key = demo["sender_api_key"].as_str().expect("key");
+        for (headers, why) in [
+            (vec![("x-api-key", key), ("cookie", cookie)], "API keys are for senders"),
+            (vec![("x-publica-national-id", tax_id.as_str()), ("cookie", cookie)], "no longer accepted"),
+            (vec![("sec-fetch-site", "cross-site"), ("cookie", cookie)], "another site"),
+        ] {
+            let refused = call(&app, "GET", &path, &headers, None).await;
+            assert_eq!(refused.status, 403, "{why}: {}", refused.body);
+            assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains(why)), "{why}: {}", refused.body);
+        }
+        let sent = format!("/delivery/v2.8/notifications/sent/{iun}");
+        let untouched = call(&app, "GET", &sent, &sender(&demo), None).await;
+        assert!(elements(&untouched.body, "NOTIFICATION_VIEWED").is_empty(), "nobody has read it yet");
         let list = call(
             &app,
             "GET",
             "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z",
-            &person(&demo, &tax_id),
+            &person(&app, &tax_id).headers(),
             None,
         )
         .await;
@@ -483,20 +531,27 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
             &app,
             "GET",
             &format!("/delivery/notifications/received/{iun}"),
-            &person(&demo, "VRDLGU75C41F205X"),
+            &person(&app, "VRDLGU75C41F205X").headers(),
             None,
         )
         .await;
         assert_eq!(someone_else.status, 404);
 
-        let seen =
-            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
+        let seen = call(
+            &app,
+            "GET",
+            &format!("/delivery/notifications/received/{iun}"),
+            &person(&app, &tax_id).headers(),
+            None,
+        )
+        .await;
         assert_eq!(seen.status, 200, "{}", seen.body);
         assert_eq!(seen.body["recipients"].as_array().expect("recipients").len(), 1);
         let viewed = wait_status(&app, &demo, &iun, "VIEWED").await;
         assert_eq!(element(&viewed, "NOTIFICATION_VIEWED")["legalFactsIds"][0]["category"], "RECIPIENT_ACCESS");
         // A second access records nothing more.
-        call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
+        call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&app, &tax_id).headers(), None)
+            .await;
         clock.set(due.plus(time::Duration::hours(1)));
         sweep(&app).await;
         let after = call(&app, "GET", &format!("/delivery/v2.8/notifications/sent/{iun}"), &sender(&demo), None).await;
@@ -505,7 +560,8 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
         assert!(!cats.contains(&"REFINEMENT".to_string()), "already refined by viewing: {cats:?}");
         assert_eq!(after.body["notificationStatus"], "VIEWED");
         let facts =
-            call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, &tax_id), None).await;
+            call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&app, &tax_id).headers(), None)
+                .await;
         let access = facts
             .body
             .as_array()
@@ -513,9 +569,13 @@ async fn viewing_refines_at_once_and_the_lapse_of_time_then_does_nothing() {
             .iter()
             .find(|f| f["legalFactsId"]["category"] == "RECIPIENT_ACCESS")
             .expect("access fact");
-        let (_, bytes) =
-            legal_fact_pdf(&app, &person(&demo, &tax_id), &iun, access["legalFactsId"]["key"].as_str().expect("key"))
-                .await;
+        let (_, bytes) = legal_fact_pdf(
+            &app,
+            &person(&app, &tax_id).headers(),
+            &iun,
+            access["legalFactsId"]["key"].as_str().expect("key"),
+        )
+        .await;
         check_signature(&bytes);
     }
 }
@@ -726,9 +786,14 @@ async fn a_cancelled_notification_stops_and_gets_its_legal_fact() {
             call(&app, "PUT", &format!("/delivery-push/v2.0/notifications/cancel/{iun}"), &sender(&demo), None).await;
         assert_eq!(again.body["details"][0]["code"], "NOTIFICATION_ALREADY_CANCELLED");
         // The recipient still sees it but cannot download anything.
-        let facts =
-            call(&app, "GET", &format!("/delivery-push/{iun}/legal-facts"), &person(&demo, "VRDLGU75C41F205X"), None)
-                .await;
+        let facts = call(
+            &app,
+            "GET",
+            &format!("/delivery-push/{iun}/legal-facts"),
+            &person(&app, "VRDLGU75C41F205X").headers(),
+            None,
+        )
+        .await;
         assert_eq!(facts.status, 404);
     }
 }
@@ -798,7 +863,11 @@ async fn a_reported_payment_makes_the_notification_paid_once() {
         let other = pay(&app, key, path, json!([someone_else])).await;
         assert_eq!(other.body["errors"][0]["element"], "body.events[0].recipientTaxId", "{}", other.body);
         // Another organisation's key does not find the sender's notice.
-        let platform = demo["platform_api_key"].as_str().expect("key");
+        let platform_org = app.kernel.organisation_by_slug("demoland-digital").await.expect("read").expect("org");
+        let platform = publica_kernel::demo::api_key(&app.kernel, platform_org.id, "notify", "other", "test:other")
+            .await
+            .expect("key");
+        let platform = platform.as_str();
         assert_eq!(pay(&app, platform, path, json!([event.clone()])).await.status, 404);
         let untouched = wait_status(&app, &demo, &iun, "DELIVERED").await;
         assert!(elements(&untouched, "PAYMENT").is_empty(), "nothing recorded from refused requests");
@@ -832,13 +901,19 @@ async fn a_reported_payment_makes_the_notification_paid_once() {
             &app,
             "GET",
             "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z",
-            &person(&demo, &tax_id),
+            &person(&app, &tax_id).headers(),
             None,
         )
         .await;
         assert_eq!(list.body["resultsPage"][0]["notificationStatus"], "PAID", "{}", list.body);
-        let seen =
-            call(&app, "GET", &format!("/delivery/notifications/received/{iun}"), &person(&demo, &tax_id), None).await;
+        let seen = call(
+            &app,
+            "GET",
+            &format!("/delivery/notifications/received/{iun}"),
+            &person(&app, &tax_id).headers(),
+            None,
+        )
+        .await;
         assert_eq!(seen.body["notificationStatus"], "PAID");
         assert_eq!(elements(&seen.body, "PAYMENT").len(), 1);
         let viewed = wait(&app, &format!("/delivery/v2.8/notifications/sent/{iun}"), &sender(&demo), |b| {
@@ -945,4 +1020,68 @@ async fn the_send_api_is_described_and_rendered_on_the_reference_page() {
     let html = String::from_utf8(axum::body::to_bytes(page.into_body(), usize::MAX).await.expect("body").to_vec())
         .expect("utf-8");
     assert!(html.contains("/delivery/events/payment/pagopa") && html.contains("/delivery/v2.6/requests"), "rendered");
+}
+
+#[tokio::test]
+async fn the_recipient_manages_their_addresses_signed_in_and_only_from_this_site() {
+    let sink = SmtpSink::start().await.expect("sink");
+    for (app, _demo) in apps(&sink, 50).await {
+        let me = person(&app, "19850612344");
+        let base = "/address-book/v1/digital-address";
+        let empty = call(&app, "GET", base, &me.headers(), None).await;
+        assert_eq!(empty.status, 200, "{}", empty.body);
+        assert_eq!(empty.body, json!({"legal": [], "courtesy": []}));
+        let with = |origin: &'static str| {
+            let mut headers = me.headers();
+            headers.extend([("content-type", "application/json"), ("host", "publica.example"), ("origin", origin)]);
+            headers
+        };
+        let value = json_body(&json!({"value": "camille@pec.demoland.example"}));
+        let set =
+            call(&app, "PUT", &format!("{base}/legal/PEC"), &with("https://publica.example"), value.clone()).await;
+        assert_eq!(set.status, 204, "{}", set.body);
+
+        // Not from another site, not without signing in, not with an API key.
+        let email = json_body(&json!({"value": "camille@mail.example"}));
+        let elsewhere =
+            call(&app, "PUT", &format!("{base}/courtesy/EMAIL"), &with("https://evil.example"), email).await;
+        assert_eq!(elsewhere.status, 403, "{}", elsewhere.body);
+        let headers = [("content-type", "application/json")];
+        let anonymous = call(&app, "PUT", &format!("{base}/courtesy/EMAIL"), &headers, value.clone()).await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+        assert_eq!(anonymous.body["signInUrl"], "/test/sign-in?return_to=%2F&aal=aal2");
+        let unverified = session(&app, None, Aal::Aal2);
+        assert_eq!(call(&app, "GET", base, &unverified.headers(), None).await.status, 403);
+
+        let book = call(&app, "GET", base, &me.headers(), None).await;
+        assert_eq!(book.body["legal"][0]["value"], "camille@pec.demoland.example", "{}", book.body);
+        assert_eq!(book.body["courtesy"], json!([]), "nothing from the refused calls");
+        let someone_else = call(&app, "GET", base, &person(&app, "19700101007").headers(), None).await;
+        assert_eq!(someone_else.body["legal"], json!([]), "each person sees their own");
+        let actors: Vec<String> = publica_kernel::on_db!(app.kernel.db(), pool => sqlx::query_scalar(
+            "SELECT actor FROM kernel_audit WHERE action = 'notify.send.address.registered' AND object_id = $1")
+            .bind("19850612344").fetch_all(pool).await.expect("audit"));
+        assert_eq!(actors, vec!["person:19850612344".to_string()]);
+
+        let path = format!("{base}/legal/PEC");
+        assert_eq!(call(&app, "DELETE", &path, &with("https://publica.example"), None).await.status, 204);
+        assert_eq!(call(&app, "DELETE", &path, &me.headers(), None).await.status, 404, "gone already");
+        assert_eq!(call(&app, "GET", base, &me.headers(), None).await.body["legal"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn without_an_identity_provider_recipients_are_told_and_senders_still_work() {
+    for app in TestApp::each(&[Arc::new(NotifyBlock)]).await {
+        let demo = seed(&app.kernel).await;
+        let list = "/delivery/notifications/received?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z";
+        let unavailable = call(&app, "GET", list, &[], None).await;
+        assert_eq!(unavailable.status, 503, "{}", unavailable.body);
+        assert!(unavailable.body["detail"].as_str().is_some_and(|d| d.contains("identity provider")));
+        let facts = call(&app, "GET", "/delivery-push/DPDA-LVZM-JREL-202501-N-1/legal-facts", &[], None).await;
+        assert_eq!(facts.status, 403, "senders are asked for their key: {}", facts.body);
+        let facts =
+            call(&app, "GET", "/delivery-push/DPDA-LVZM-JREL-202501-N-1/legal-facts", &sender(&demo), None).await;
+        assert_eq!(facts.status, 404, "a sender's call goes through: {}", facts.body);
+    }
 }

@@ -1,10 +1,11 @@
 //! SEND's HTTP API: the sender's B2B endpoints (`x-api-key`), event streams, the recipient's
-//! endpoints (for now a trusted platform call naming the person, see `docs/notify-send.md`),
+//! endpoints (the person signed in through Publica's identity provider, see [`person`]),
 //! uploads to the URLs the preload hands out, signed downloads, and the sender's payment events.
 //! Errors are SEND's Problem. `openapi` describes them all.
 
 pub mod openapi;
 mod payments;
+pub mod person;
 mod recipient;
 mod sender;
 mod streams;
@@ -20,7 +21,6 @@ use axum::routing::{get, post, put};
 use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
-use publica_kernel::domain::OrgKind;
 use publica_kernel::error::Error;
 use serde_json::json;
 use uuid::Uuid;
@@ -30,9 +30,6 @@ use super::model::{self, ProblemError};
 
 /// The state of every handler.
 pub type State = Arc<Send>;
-
-/// The header naming the person a platform call acts for.
-pub const PERSON_HEADER: &str = "x-publica-national-id";
 
 pub fn routes(kernel: &Kernel) -> Router {
     let Some(send) = kernel.get::<Send>() else {
@@ -75,6 +72,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub detail: String,
     pub errors: Vec<ProblemError>,
+    /// Where a person signs in for this call (the extension member `signInUrl`).
+    pub sign_in: Option<String>,
 }
 
 impl Problem {
@@ -82,12 +81,12 @@ impl Problem {
         let detail = detail.into();
         let error =
             ProblemError { code: code.into(), element: element.map(str::to_string), detail: Some(detail.clone()) };
-        Problem { status, detail, errors: vec![error] }
+        Problem { status, detail, errors: vec![error], sign_in: None }
     }
 
     pub fn bad_request(errors: Vec<ProblemError>) -> Self {
         let detail = errors.iter().filter_map(|e| e.detail.clone()).collect::<Vec<_>>().join("; ");
-        Problem { status: StatusCode::BAD_REQUEST, detail, errors }
+        Problem { status: StatusCode::BAD_REQUEST, detail, errors, sign_in: None }
     }
 }
 
@@ -122,7 +121,7 @@ impl IntoResponse for Problem {
             .ok()
             .flatten()
             .unwrap_or_else(|| Uuid::now_v7().to_string());
-        let body = json!({
+        let mut body = json!({
             "status": self.status.as_u16(),
             "title": self.status.canonical_reason().unwrap_or("Error"),
             "detail": self.detail,
@@ -130,6 +129,9 @@ impl IntoResponse for Problem {
             "timestamp": Timestamp::now(),
             "errors": self.errors,
         });
+        if let Some(url) = self.sign_in {
+            body["signInUrl"] = json!(url);
+        }
         let mut response = (self.status, axum::Json(body)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
@@ -164,40 +166,17 @@ impl FromRequestParts<State> for Sender {
     }
 }
 
-/// A person, named by the platform: a `notify` key of the platform organisation plus the
-/// person's national identifier in `x-publica-national-id`.
-pub struct Person {
-    pub tax_id: String,
-    pub actor: Actor,
-}
+pub use person::Person;
 
 impl FromRequestParts<State> for Person {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, send: &State) -> ApiResult<Person> {
-        let p = principal(send, parts).await?;
-        if p.org_kind != OrgKind::Platform {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "PN_GENERIC_FORBIDDEN",
-                None,
-                "only the platform organisation's keys may act for a person",
-            ));
-        }
-        let tax_id = parts.headers.get(PERSON_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
-        if !model::tax_id(tax_id) {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                model::PATTERN,
-                Some(PERSON_HEADER),
-                format!("{PERSON_HEADER} must carry the person's national identifier (codice fiscale)"),
-            ));
-        }
-        Ok(Person { tax_id: tax_id.into(), actor: p.actor() })
+        person::person(send, parts, false).await
     }
 }
 
-/// A sender, or (with `x-publica-national-id`) a person acting through the platform.
+/// A sender (with `x-api-key`), or else the person signed in to this browser.
 pub enum Reader {
     Sender(Sender),
     Person(Person),
@@ -207,10 +186,10 @@ impl FromRequestParts<State> for Reader {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, send: &State) -> ApiResult<Reader> {
-        if parts.headers.contains_key(PERSON_HEADER) {
-            Person::from_request_parts(parts, send).await.map(Reader::Person)
-        } else {
+        if parts.headers.contains_key("x-api-key") && !parts.headers.contains_key(person::RETIRED_PERSON_HEADER) {
             Sender::from_request_parts(parts, send).await.map(Reader::Sender)
+        } else {
+            person::person(send, parts, true).await.map(Reader::Person)
         }
     }
 }

@@ -11,6 +11,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 pub const TAG: &str = "legal notifications (SEND)";
 /// The security scheme: a `notify` API key in `x-api-key`.
 pub const API_KEY: &str = "send_api_key";
+/// The security scheme of the recipient's endpoints: the identity provider's browser session.
+pub const PERSON_SESSION: &str = "person_session";
 
 /// SEND's error envelope (`application/problem+json`).
 #[derive(ToSchema)]
@@ -26,6 +28,10 @@ pub struct Problem {
     trace_id: String,
     timestamp: OffsetDateTime,
     errors: Vec<ProblemError>,
+    /// Publica's extension on the recipient's endpoints: where the person signs in, or
+    /// verifies their identity, before calling again.
+    #[schema(rename = "signInUrl")]
+    sign_in_url: Option<String>,
 }
 
 /// One error of a Problem.
@@ -574,7 +580,8 @@ pub struct PaymentEventF24 {
     tags((name = TAG, description = "Legally valid notifications as Italy's SEND (Piattaforma Notifiche) B2B API: \
         upload documents, submit, follow the timeline and status, download sealed legal facts, pull event streams, \
         cancel, report payments. Senders authenticate with a notify API key in `x-api-key`; the recipient \
-        endpoints take the platform organisation's key plus `x-publica-national-id`. Errors are SEND's Problem \
+        endpoints act for the person signed in to Publica's identity provider (its browser session, a verified \
+        identity and two factors). Errors are SEND's Problem \
         (`application/problem+json`). Guide: docs/notify-send.md."))
 )]
 pub struct SendApi;
@@ -588,6 +595,12 @@ impl Modify for SendDocs {
         let mut send = SendApi::openapi();
         let components = send.components.get_or_insert_with(Default::default);
         components.add_security_scheme(API_KEY, SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))));
+        let session = ApiKeyValue::with_description(
+            "publica_id",
+            "The browser session of Publica's identity provider (/identity/sign-in), with a verified identity and \
+             two factors; the person's national identifier is the recipient's taxId. Only from this site.",
+        );
+        components.add_security_scheme(PERSON_SESSION, SecurityScheme::ApiKey(ApiKey::Cookie(session)));
         openapi.merge(send);
     }
 }
