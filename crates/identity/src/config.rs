@@ -28,6 +28,10 @@ pub struct IdentityConfig {
     pub id_token_seconds: i64,
     /// Refresh tokens live this many days unless used (each use rotates them).
     pub refresh_token_days: i64,
+    /// "Remember this device for N days" at the second step of a sign-in: on that browser the
+    /// second factor is not asked again for that long, except where the level asked forbids it
+    /// (aal3, a verified identity, staff). 0 turns the feature off. See `docs/identity.md`.
+    pub remember_device_days: i64,
     /// `acr` values (and vectors of trust) Publica accepts and reports, with the identity and
     /// authentication levels each one stands for. See `docs/identity.md`.
     pub acr: BTreeMap<String, AcrLevel>,
@@ -53,6 +57,7 @@ impl Default for IdentityConfig {
             access_token_seconds: 300,
             id_token_seconds: 300,
             refresh_token_days: 30,
+            remember_device_days: 30,
             acr: crate::domain::assurance::default_acr_map(),
         }
     }
@@ -82,6 +87,9 @@ impl IdentityConfig {
             if value < 1 {
                 return Err(format!("identity.{name} must be at least 1"));
             }
+        }
+        if !(0..=365).contains(&self.remember_device_days) {
+            return Err("identity.remember_device_days must be between 0 (off) and 365".into());
         }
         if self.acr.is_empty() {
             return Err("identity.acr must map at least one acr value to its levels".into());

@@ -94,7 +94,13 @@ pub enum SecondFactor {
     RecoveryCode,
     EmailCode,
     SmsCode,
-    // WebAuthn (amr `hwk`/`swk`, the way to `aal3`) comes here when it is built.
+    /// A WebAuthn authenticator whose key stays on one device (the authenticator did not set
+    /// the backup-eligible flag): a security key or a device-bound passkey, with user
+    /// verification. Phishing-resistant and device-bound: `hwk`, `aal3`.
+    DeviceBoundKey,
+    /// A WebAuthn passkey that may be synced to other devices (backup-eligible flag set): its
+    /// key can leave the device, so it is a software-secured key as NIST counts: `swk`, `aal2`.
+    SyncedKey,
 }
 
 impl SecondFactor {
@@ -102,6 +108,8 @@ impl SecondFactor {
         match self {
             SecondFactor::Totp | SecondFactor::RecoveryCode | SecondFactor::EmailCode => "otp",
             SecondFactor::SmsCode => "sms",
+            SecondFactor::DeviceBoundKey => "hwk",
+            SecondFactor::SyncedKey => "swk",
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -110,11 +118,21 @@ impl SecondFactor {
             SecondFactor::RecoveryCode => "recovery-code",
             SecondFactor::EmailCode => "email-code",
             SecondFactor::SmsCode => "sms-code",
+            SecondFactor::DeviceBoundKey => "webauthn-device-bound",
+            SecondFactor::SyncedKey => "webauthn-synced",
         }
     }
-    /// The level a password and this factor reach together.
+    /// The level a password and this factor reach together (and a WebAuthn authenticator with
+    /// user verification alone, which is multi-factor by itself).
     pub fn aal(self) -> Aal {
-        Aal::Aal2
+        match self {
+            SecondFactor::DeviceBoundKey => Aal::Aal3,
+            _ => Aal::Aal2,
+        }
+    }
+    /// The factor a WebAuthn authenticator is, from its backup-eligible flag.
+    pub fn webauthn(backup_eligible: bool) -> SecondFactor {
+        if backup_eligible { SecondFactor::SyncedKey } else { SecondFactor::DeviceBoundKey }
     }
 }
 
@@ -200,6 +218,15 @@ pub fn recovery_code_hash(canonical: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webauthn_levels_follow_the_backup_eligible_flag() {
+        let bound = SecondFactor::webauthn(false);
+        assert_eq!((bound.amr(), bound.aal()), ("hwk", Aal::Aal3));
+        let synced = SecondFactor::webauthn(true);
+        assert_eq!((synced.amr(), synced.aal()), ("swk", Aal::Aal2));
+        assert_eq!(SecondFactor::Totp.aal(), Aal::Aal2);
+    }
 
     #[test]
     fn return_paths_stay_on_this_server() {

@@ -1,7 +1,7 @@
 //! Second factors: enrolling an authenticator app (TOTP) and removing it, the ten single-use
 //! recovery codes (stored hashed, shown once), and checking a second factor at sign-in — a
 //! TOTP code, a recovery code or a code sent by email or SMS — with the same throttling and
-//! lockout as passwords. WebAuthn (amr `hwk`/`swk`, `aal3`) will be a further factor here.
+//! lockout as passwords. WebAuthn authenticators (amr `hwk`/`swk`) are in `webauthn`.
 
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
@@ -138,7 +138,7 @@ impl Identity {
     /// Remove the authenticator app (audited); refused when the password is too short to be
     /// the only factor and no other second factor remains.
     pub async fn remove_totp(&self, account: &Account, origin: &Origin) -> Result<()> {
-        let other_factor = account.phone_verified_at.is_some();
+        let other_factor = account.phone_verified_at.is_some() || self.webauthn_counts(account.id).await?.0;
         if !account.password_single_factor && !other_factor {
             return Err(Error::invalid(
                 "password",

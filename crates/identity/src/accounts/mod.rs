@@ -5,9 +5,11 @@
 //! Rooms: `domain` (types and rules), `password` (policy and Argon2id), `totp`, `store` (SQL),
 //! `throttle`, `codes` (emailed and texted codes), `notify` (the notify service they go
 //! through), `sessions` (browser sessions and cookies), `service` (sign-up, sign-in, password
-//! changes, recovery), `mfa` (second factors), `pages` (the HTML pages).
+//! changes, recovery), `mfa` (second factors), `webauthn` (security keys and passkeys),
+//! `devices` (remembered devices), `pages` (the HTML pages).
 
 mod codes;
+pub mod devices;
 pub mod domain;
 mod mfa;
 mod notify;
@@ -18,6 +20,7 @@ mod sessions;
 pub mod store;
 pub mod throttle;
 pub mod totp;
+pub mod webauthn;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -201,15 +204,21 @@ impl Identity {
     }
 }
 
-/// Run-time state of accounts: the password hasher's pool and the notify service codes leave by.
+/// Run-time state of accounts: the password hasher's pool, the notify service codes leave by,
+/// and the WebAuthn relying party (or why there is none).
 pub struct State {
     pub(crate) hasher: password::Hasher,
     pub(crate) channels: tokio::sync::OnceCell<notify::Channels>,
+    pub(crate) webauthn: std::result::Result<webauthn_rs::Webauthn, String>,
 }
 
 impl State {
-    pub fn new(_kernel: &Kernel, _config: &IdentityConfig) -> Result<State> {
-        Ok(State { hasher: password::Hasher::new(), channels: tokio::sync::OnceCell::new() })
+    pub fn new(kernel: &Kernel, _config: &IdentityConfig) -> Result<State> {
+        let webauthn = webauthn::relying_party(&kernel.config().public_base());
+        if let Err(why) = &webauthn {
+            tracing::warn!("security keys and passkeys are off: {why}");
+        }
+        Ok(State { hasher: password::Hasher::new(), channels: tokio::sync::OnceCell::new(), webauthn })
     }
 }
 
@@ -222,8 +231,8 @@ pub fn job_handlers(_identity: &Arc<Identity>) -> Vec<Arc<dyn JobHandler>> {
     Vec::new()
 }
 
-/// Purge sessions past their timeouts, flows and codes past their time, and throttling
-/// counters that stopped mattering. Safe from several processes at once.
+/// Purge sessions past their timeouts, flows, codes, WebAuthn ceremonies and remembered devices
+/// past their time, and throttling counters that stopped mattering. Safe from several processes at once.
 pub async fn housekeeping(identity: &Identity) -> Result<()> {
     let db = identity.kernel.db();
     let now = Timestamp::now();
@@ -233,8 +242,9 @@ pub async fn housekeeping(identity: &Identity) -> Result<()> {
     let sessions = ended.len() as u64;
     let pending = store::auth::purge(db, now).await?;
     let counters = throttle::purge(db, now).await?;
-    if sessions + pending + counters > 0 {
-        tracing::debug!(sessions, pending, counters, "identity housekeeping purged expired rows");
+    let ceremonies = store::webauthn::purge(db, now).await? + store::devices::purge(db, now).await?;
+    if sessions + pending + counters + ceremonies > 0 {
+        tracing::debug!(sessions, pending, counters, ceremonies, "identity housekeeping purged expired rows");
     }
     Ok(())
 }

@@ -91,10 +91,10 @@ impl Identity {
         store::account_by_email(self.kernel.db(), &email.trim().to_lowercase()).await
     }
 
-    /// Whether the account has a second factor: a confirmed authenticator app or a verified
-    /// phone (WebAuthn authenticators join here when they are built).
+    /// Whether the account has a second factor: a confirmed authenticator app, a verified
+    /// phone, or a usable security key or passkey.
     pub async fn has_second_factor(&self, account: &Account) -> Result<bool> {
-        if account.phone_verified_at.is_some() {
+        if account.phone_verified_at.is_some() || self.webauthn_counts(account.id).await?.0 {
             return Ok(true);
         }
         Ok(store::auth::totp(self.kernel.db(), account.id).await?.is_some_and(|t| t.confirmed_at.is_some()))
@@ -307,7 +307,8 @@ impl Identity {
         let mut tx = self.kernel.db().begin().await?;
         store::set_password(&mut tx, account.id, &hash, single).await?;
         let ended = store::sessions::delete_all_of(&mut tx, account.id, keep_session).await?;
-        let details = serde_json::json!({ "other_sessions_ended": ended.len() });
+        let forgotten = self.forget_devices_in(&mut tx, account.id, "password changed").await?;
+        let details = serde_json::json!({ "other_sessions_ended": ended.len(), "devices_forgotten": forgotten });
         self.audit_account(&mut tx, &account.actor(), account.id, "password_changed", details.clone()).await?;
         self.record_activity_in(&mut tx, account.id, "password.changed", details, origin).await?;
         tx.commit().await?;
@@ -398,10 +399,12 @@ impl Identity {
         }
         let was_locked = store::unlock(&mut tx, account_id).await?;
         let ended = store::sessions::delete_all_of(&mut tx, account_id, None).await?;
+        let forgotten = self.forget_devices_in(&mut tx, account_id, "account recovered").await?;
         let details = serde_json::json!({
             "method": if keeps_level { "email-code+recovery-code" } else { "email-code" },
             "identity_level_kept": keeps_level,
             "sessions_ended": ended.len(),
+            "devices_forgotten": forgotten,
         });
         self.audit_account(&mut tx, &who, account_id, "recovered", details.clone()).await?;
         if was_locked {

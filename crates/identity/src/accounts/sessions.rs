@@ -182,10 +182,12 @@ impl Identity {
         .await
     }
 
-    /// End every session of the account (audited); returns how many ended.
+    /// End every session of the account and forget its remembered devices (audited); returns
+    /// how many sessions ended.
     pub async fn sign_out_everywhere(&self, account_id: Uuid, origin: &Origin) -> Result<usize> {
         let mut tx = self.kernel.db().begin().await?;
         let ended = store::sessions::delete_all_of(&mut tx, account_id, None).await?;
+        let forgotten = self.forget_devices_in(&mut tx, account_id, "signed out everywhere").await?;
         self.kernel
             .audit(
                 &mut tx,
@@ -195,7 +197,7 @@ impl Identity {
                     "identity_account",
                     account_id,
                 )
-                .details(serde_json::json!({ "sessions": ended.len() })),
+                .details(serde_json::json!({ "sessions": ended.len(), "devices_forgotten": forgotten })),
             )
             .await?;
         tx.commit().await?;

@@ -2,5 +2,7 @@
 //! PostgreSQL.
 
 mod accounts;
+mod devices;
 mod oidc;
 mod proofing;
+mod webauthn;

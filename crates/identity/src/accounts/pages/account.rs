@@ -1,4 +1,5 @@
-//! The account page: profile, sign-in methods, connected services (each revocable), the
+//! The account page: profile, sign-in methods (with security keys and passkeys, each
+//! removable), remembered devices (each forgettable), connected services (each revocable), the
 //! activity log (time, place as the address it came from, device), the data download and
 //! sign-out everywhere; and the download itself, a JSON document of everything held.
 
@@ -9,9 +10,13 @@ use axum::response::{IntoResponse, Response};
 use publica_kernel::web::{PageCtx, PageError, When, render};
 use serde_json::json;
 
-use super::{Pages, reauthenticate, signed_in_or_redirect};
+use super::webauthn::allow_script;
+use super::{Pages, reauthenticate, sign_in_url, signed_in_or_redirect};
 use crate::accounts::Origin;
+use crate::accounts::devices::DEVICE_COOKIE;
+use crate::accounts::sessions::cookie_value;
 use crate::accounts::store;
+use crate::domain::Aal;
 
 /// One line of the activity log, as shown.
 pub(crate) struct ActivityLine {
@@ -20,6 +25,27 @@ pub(crate) struct ActivityLine {
     pub outcome: String,
     pub place: String,
     pub device: String,
+}
+
+/// A security key or passkey, as shown.
+pub(crate) struct KeyLine {
+    pub id: String,
+    pub name: String,
+    /// Device-bound (reaches aal3) or synced.
+    pub device_bound: bool,
+    pub added: When,
+    pub last_used: Option<When>,
+    pub blocked: bool,
+}
+
+/// A remembered device, as shown.
+pub(crate) struct DeviceLine {
+    pub id: String,
+    pub device: String,
+    pub place: String,
+    pub remembered: When,
+    pub expires: When,
+    pub this_browser: bool,
 }
 
 /// A connected service, as shown.
@@ -43,7 +69,16 @@ struct AccountPage {
     verified_level: bool,
     aal: String,
     has_totp: bool,
+    has_second_factor: bool,
     recovery_left: i64,
+    /// Security keys and passkeys work on this server.
+    webauthn: bool,
+    keys: Vec<KeyLine>,
+    /// Adding a key is possible now (a recent sign-in, with the second factor if there is one);
+    /// else the way to sign in again.
+    may_add_key: bool,
+    sign_in_again: String,
+    devices: Vec<DeviceLine>,
     password_changed: When,
     services: Vec<ServiceLine>,
     activity: Vec<ActivityLine>,
@@ -93,6 +128,45 @@ pub(crate) async fn show(State(pages): State<Pages>, ctx: PageCtx, headers: Head
             }
         })
         .collect();
+    let keys = identity
+        .webauthn_keys(account.id)
+        .await?
+        .into_iter()
+        .map(|k| KeyLine {
+            id: k.id.to_string(),
+            name: k.name,
+            device_bound: !k.backup_eligible,
+            added: When::to_minute(k.created_at),
+            last_used: k.last_used_at.map(When::to_minute),
+            blocked: k.disabled_at.is_some(),
+        })
+        .collect();
+    let this_device = match cookie_value(&headers, DEVICE_COOKIE) {
+        Some(token) => {
+            let hash = publica_kernel::crypto::sha256(token.as_bytes());
+            store::devices::by_token(identity.kernel.db(), &hash, publica_kernel::db::Timestamp::now())
+                .await?
+                .map(|d| d.id)
+        }
+        None => None,
+    };
+    let devices = identity
+        .remembered_devices(account.id)
+        .await?
+        .into_iter()
+        .map(|d| DeviceLine {
+            id: d.id.to_string(),
+            device: d.user_agent.unwrap_or_else(|| ctx.t("acc-unknown")),
+            place: d.ip.unwrap_or_else(|| ctx.t("acc-unknown")),
+            remembered: When::to_minute(d.created_at),
+            expires: When::to_minute(d.expires_at),
+            this_browser: Some(d.id) == this_device,
+        })
+        .collect();
+    let has_second_factor = identity.has_second_factor(account).await?;
+    let may_add_key = identity.may_add_key(&current).await.is_ok();
+    let again_level = if has_second_factor { Aal::Aal2 } else { Aal::Aal1 };
+    let webauthn = identity.webauthn_available();
     let page = AccountPage {
         name: account.name.clone().unwrap_or_default(),
         email: account.email.clone(),
@@ -103,13 +177,20 @@ pub(crate) async fn show(State(pages): State<Pages>, ctx: PageCtx, headers: Head
         verified_level: identity.ial_of(account).await? == crate::domain::Ial::Verified,
         aal: current.aal().as_str().into(),
         has_totp: identity.has_totp(account.id).await?,
+        has_second_factor,
         recovery_left: identity.recovery_codes_left(account.id).await?,
+        webauthn,
+        keys,
+        may_add_key,
+        sign_in_again: sign_in_url("/identity/account#keys-heading", again_level, true, Some(&account.email)),
+        devices,
         password_changed: When::to_minute(account.password_changed_at),
         services,
         activity,
         ctx,
     };
-    Ok(render(&page))
+    let response = render(&page);
+    Ok(if webauthn { allow_script(identity, "/identity/account", response).await } else { response })
 }
 
 /// Everything held about the account, as JSON: the account, its sign-in methods (never their
@@ -149,6 +230,28 @@ pub(crate) async fn download(
         .into_iter()
         .map(|s| json!({ "client_id": s.client_id, "client_name": s.client_name, "scopes": s.scopes, "granted_at": s.granted_at }))
         .collect();
+    let keys: Vec<_> = identity
+        .webauthn_keys(a.id)
+        .await?
+        .into_iter()
+        .map(|k| {
+            json!({
+                "id": k.id, "name": k.name, "device_bound": !k.backup_eligible, "created_at": k.created_at,
+                "last_used_at": k.last_used_at, "blocked_at": k.disabled_at,
+            })
+        })
+        .collect();
+    let devices: Vec<_> = identity
+        .remembered_devices(a.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({
+                "id": d.id, "user_agent": d.user_agent, "ip": d.ip, "remembered_at": d.created_at,
+                "both_factors_at": d.mfa_at, "last_used_at": d.last_used_at, "expires_at": d.expires_at,
+            })
+        })
+        .collect();
     identity.record_activity(a.id, "data.downloaded", json!({}), &origin).await?;
     let document = json!({
         "account": {
@@ -162,7 +265,9 @@ pub(crate) async fn download(
             "authenticator_app": totp.map(|t| json!({ "created_at": t.created_at, "confirmed_at": t.confirmed_at })),
             "recovery_codes_left": identity.recovery_codes_left(a.id).await?,
             "phone": a.phone.as_ref().map(|p| json!({ "number": p, "verified_at": a.phone_verified_at })),
+            "security_keys_and_passkeys": keys,
         },
+        "remembered_devices": devices,
         "sessions": sessions,
         "activity": identity.activity(a.id, None).await?,
         "connected_services": services,

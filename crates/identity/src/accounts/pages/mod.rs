@@ -1,14 +1,18 @@
 //! The pages of accounts: sign-up and email verification, sign-in with its second step,
 //! authenticator setup, the account page and its actions, sign-out and recovery. Server-side
 //! HTML that works without JavaScript, in every language Publica speaks; every form is
-//! CSRF-checked by the kernel's page layer.
+//! CSRF-checked by the kernel's page layer. Security keys and passkeys need the browser's
+//! WebAuthn API: a small script of this origin drives their JSON ceremonies (`webauthn`).
 
 mod account;
+mod keys;
 mod manage;
 mod recover;
+mod second_step;
 mod setup;
 mod signin;
 mod signup;
+mod webauthn;
 
 use std::sync::Arc;
 
@@ -51,8 +55,8 @@ pub fn routes(identity: Arc<Identity>) -> Router {
         .route("/identity/verify-email", get(signup::verify_form).post(signup::verify))
         .route("/identity/verify-email/resend", post(signup::resend))
         .route("/identity/sign-in", get(signin::form).post(signin::submit))
-        .route("/identity/sign-in/mfa", get(signin::mfa_form).post(signin::mfa_submit))
-        .route("/identity/sign-in/mfa/send", post(signin::mfa_send))
+        .route("/identity/sign-in/mfa", get(second_step::mfa_form).post(second_step::mfa_submit))
+        .route("/identity/sign-in/mfa/send", post(second_step::mfa_send))
         .route("/identity/sign-out", post(signin::sign_out))
         .route("/identity/mfa/setup", get(setup::form).post(setup::confirm))
         .route("/identity/account", get(account::show))
@@ -64,6 +68,16 @@ pub fn routes(identity: Arc<Identity>) -> Router {
         .route("/identity/account/phone/verify", post(manage::phone_verify))
         .route("/identity/account/services/{client_id}/revoke", post(manage::revoke_service))
         .route("/identity/account/sign-out-everywhere", post(manage::sign_out_everywhere))
+        .route("/identity/account/keys/{id}/remove", post(keys::remove_key))
+        .route("/identity/account/devices/{id}/forget", post(keys::forget_device))
+        .route("/identity/account/devices/forget-all", post(keys::forget_devices))
+        .route("/identity/webauthn/register/options", post(webauthn::register_options))
+        .route("/identity/webauthn/register/finish", post(webauthn::register_finish))
+        .route("/identity/webauthn/authenticate/options", post(webauthn::authenticate_options))
+        .route("/identity/webauthn/authenticate/finish", post(webauthn::authenticate_finish))
+        .route("/identity/webauthn/passkey/options", post(webauthn::passkey_options))
+        .route("/identity/webauthn/passkey/finish", post(webauthn::passkey_finish))
+        .route("/identity/static/webauthn.js", get(webauthn::script))
         .route("/identity/recover", get(recover::form).post(recover::submit))
         .route("/identity/recover/reset", get(recover::reset_form).post(recover::reset))
         .with_state(Pages { identity })

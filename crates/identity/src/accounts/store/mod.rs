@@ -3,8 +3,10 @@
 
 pub mod activity;
 pub mod auth;
+pub mod devices;
 pub mod sessions;
 pub mod throttle;
+pub mod webauthn;
 
 use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::{Error, Result};
