@@ -34,6 +34,8 @@ pub struct Progress {
     pub started_at: Timestamp,
     /// The account that approved the consent page during this interaction.
     pub consented_by: Option<Uuid>,
+    /// The request's `id_token_hint` names someone other than the person signed in.
+    pub other_person_hinted: bool,
 }
 
 fn fail(error: &'static str, description: &str) -> Next {
@@ -62,6 +64,14 @@ pub fn decide(
     let wants_login = request.prompts("login") || request.prompts("select_account");
     if wants_login && !fresh {
         return Next::SignIn { force: true, aal };
+    }
+    if progress.other_person_hinted && !fresh {
+        // The client expects another person: never answer silently for this one.
+        return if silent {
+            fail("login_required", "the id_token_hint names another person than the one signed in")
+        } else {
+            Next::SignIn { force: true, aal }
+        };
     }
     if let Some(max_age) = request.max_age {
         let age = now.unix_seconds() - session.auth_time.unix_seconds();
@@ -124,6 +134,7 @@ mod tests {
             ui_locales: None,
             login_hint: None,
             levels,
+            hint_sub: None,
         }
     }
 
@@ -154,7 +165,7 @@ mod tests {
     }
 
     fn progress() -> Progress {
-        Progress { started_at: at(100), consented_by: None }
+        Progress { started_at: at(100), consented_by: None, other_person_hinted: false }
     }
 
     #[test]
@@ -196,6 +207,25 @@ mod tests {
             decide(&silent, &progress(), Some(&old), Some(&ok), at(101)),
             Next::Fail { error: "login_required", .. }
         ));
+    }
+
+    #[test]
+    fn a_hint_for_another_person_is_never_answered_silently() {
+        let s = session(50, Aal::Aal1, Ial::None);
+        let ok = consent(&["email"], &["email", "email_verified"]);
+        let other = Progress { other_person_hinted: true, ..progress() };
+        let silent = request(&["none"], None, None);
+        assert!(matches!(
+            decide(&silent, &other, Some(&s), Some(&ok), at(101)),
+            Next::Fail { error: "login_required", .. }
+        ));
+        assert_eq!(
+            decide(&request(&[], None, None), &other, Some(&s), Some(&ok), at(101)),
+            Next::SignIn { force: true, aal: None }
+        );
+        let fresh = session(100, Aal::Aal1, Ial::None);
+        assert_eq!(decide(&request(&[], None, None), &other, Some(&fresh), Some(&ok), at(101)), Next::Issue);
+        assert_eq!(decide(&silent, &progress(), Some(&s), Some(&ok), at(101)), Next::Issue, "the same person");
     }
 
     #[test]

@@ -67,6 +67,22 @@ impl From<publica_kernel::error::Error> for OAuthError {
     }
 }
 
+/// An `error_description` in the characters RFC 6749 allows (§5.2: printable ASCII but `"`
+/// and `\`), whatever a description quotes from the request.
+pub fn description_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' | '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}' => out.push('\''),
+            '\\' => out.push('/'),
+            '\u{2026}' => out.push_str("..."),
+            ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
 /// Headers every answer of a token-bearing endpoint carries (RFC 6749 §5.1).
 pub fn no_store(response: &mut Response) {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -76,7 +92,7 @@ pub fn no_store(response: &mut Response) {
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = ErrorBody { error: self.error.to_string(), error_description: self.description };
+        let body = ErrorBody { error: self.error.to_string(), error_description: description_text(&self.description) };
         let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -90,15 +106,26 @@ impl IntoResponse for OAuthError {
 
 /// A bearer-token error of userinfo (RFC 6750 §3.1): 401 with the error in `WWW-Authenticate`.
 pub fn bearer_error(status: StatusCode, error: &'static str, description: &str) -> Response {
-    let challenge = format!(
-        "Bearer realm=\"publica-identity\", error=\"{error}\", error_description=\"{}\"",
-        description.replace(['"', '\\'], "'")
-    );
-    let body = ErrorBody { error: error.to_string(), error_description: description.to_string() };
+    let description = description_text(description);
+    let challenge =
+        format!("Bearer realm=\"publica-identity\", error=\"{error}\", error_description=\"{description}\"");
+    let body = ErrorBody { error: error.to_string(), error_description: description };
     let mut response = (status, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     no_store(&mut response);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_keep_to_the_characters_rfc_6749_allows() {
+        let text = description_text("vtr must be e.g. [\"Cl\"] \\ the person\u{2019}s \u{e9}t\u{e9}\u{2026}\n");
+        assert_eq!(text, "vtr must be e.g. ['Cl'] / the person's ?t?...?");
+        assert!(text.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)));
+    }
 }

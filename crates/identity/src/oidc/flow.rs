@@ -8,6 +8,9 @@
 //!   and `ui_locales` (the languages the client asked for, first supported one wins);
 //! - to prove their identity: `/identity/proofing?return_to=/identity/authorize/continue/{i}`;
 //! - to consent: `/identity/consent/{i}`.
+//!
+//! An `id_token_hint` must be an ID token Publica signed for the client; when it names another
+//! person than the one signed in, the request is never answered silently for the wrong person.
 
 use publica_kernel::audit::{Actor, Event};
 use publica_kernel::crypto::{random_token, sha256};
@@ -96,14 +99,45 @@ impl Identity {
             Ok(uri) => uri,
             Err(page) => return rejected(page),
         };
-        let request = match request::check(&params, &client, redirect_uri, &self.config.acr) {
+        let mut request = match request::check(&params, &client, redirect_uri, &self.config.acr) {
             Ok(r) => r,
             Err(e) => return rejected(Rejection::Redirect(e)),
         };
+        let hint = params.get("id_token_hint").and_then(|h| h.map(|h| self.hinted_subject(h, &client)).transpose());
+        match hint {
+            Ok(sub) => request.hint_sub = sub,
+            Err(description) => {
+                return rejected(Rejection::Redirect(ErrorRedirect {
+                    redirect_uri: request.redirect_uri,
+                    state: request.state,
+                    error: "invalid_request",
+                    description,
+                }));
+            }
+        }
         let id = random_token();
         let expires = now.plus(time::Duration::minutes(INTERACTION_MINUTES));
         store::flow::insert_interaction(self.kernel.db(), &id, &request, now, expires).await?;
         Ok(Started::Interaction(id))
+    }
+
+    /// The `sub` of an `id_token_hint`: an ID token this provider signed for this client
+    /// (expired ones too, as OpenID Connect Core §3.1.2.1 allows).
+    fn hinted_subject(&self, hint: &str, client: &Client) -> std::result::Result<String, String> {
+        let claims = self.verify_own(hint, Some("JWT")).map_err(|e| format!("id_token_hint: {e}"))?;
+        let for_client = match claims.get("aud") {
+            Some(serde_json::Value::String(a)) => *a == client.client_id,
+            Some(serde_json::Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(client.client_id.as_str())),
+            _ => false,
+        };
+        if !for_client {
+            return Err("id_token_hint was issued to another client".into());
+        }
+        claims
+            .get("sub")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| "id_token_hint has no sub".into())
     }
 
     /// A current interaction: known, not expired, not answered yet.
@@ -133,7 +167,15 @@ impl Identity {
             Some(s) => store::people::consent(self.kernel.db(), s.account_id, &client.client_id).await?,
             None => None,
         };
-        let progress = Progress { started_at: interaction.created_at, consented_by: interaction.consented_by };
+        let other_person = match (&request.hint_sub, session) {
+            (Some(sub), Some(s)) => *sub != self.subject_for(&client, s.account_id),
+            _ => false,
+        };
+        let progress = Progress {
+            started_at: interaction.created_at,
+            consented_by: interaction.consented_by,
+            other_person_hinted: other_person,
+        };
         let now = Timestamp::now();
         match decide(request, &progress, session, consent.as_ref(), now) {
             Next::SignIn { force, aal } => {

@@ -89,9 +89,15 @@ pub fn is_vector_component(key: &str) -> bool {
     })
 }
 
-/// The `acr` values to advertise: the map's keys that are not vector components.
+/// The `acr` values to advertise: the map's keys that are not vector components, weakest
+/// first (equals in the map's order). A client that sends them all as `acr_values`, as the
+/// OpenID Foundation's conformance suite does, thus prefers the weakest: `acr_values` is a
+/// preference list, and the first known value is the level needed.
 pub fn acr_values(map: &BTreeMap<String, AcrLevel>) -> Vec<String> {
-    map.keys().filter(|k| !is_vector_component(k)).cloned().collect()
+    let mut values: Vec<(&String, Level)> =
+        map.iter().filter(|(k, _)| !is_vector_component(k)).map(|(k, v)| (k, Level::from(v))).collect();
+    values.sort_by_key(|(_, level)| level.rank());
+    values.into_iter().map(|(k, _)| k.clone()).collect()
 }
 
 /// The vector components to advertise (`Cl`, `Cl.Cm`, `P0`, `P2`).
@@ -307,6 +313,12 @@ mod tests {
         assert!(values.contains(&LOGIN_GOV_VERIFIED.to_string()));
         assert!(!values.iter().any(|v| v == "Cl" || v == "Cl.Cm" || v == "P2"));
         assert_eq!(vector_components(&map()), vec!["Cl", "Cl.Cm", "P0", "P2"]);
+        let ranks: Vec<(Ial, Aal)> = values.iter().map(|v| acr_level(&map(), v).expect("known").rank()).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "weakest first: {values:?}");
+        // All of them as acr_values, in the advertised order, need no more than a password.
+        let all = resolve_acr(&values.join(" "), None);
+        assert_eq!(all.needed(), Level::LOWEST);
+        assert_eq!(achieved(&map(), &all, Level::LOWEST).as_deref(), Some(EIDAS_LOW));
         assert!(is_vector_component("Cl.Cm") && !is_vector_component(AAL2_URN));
     }
 

@@ -56,7 +56,7 @@ impl Identity {
         let mut hint = None;
         let mut client_id = client_id;
         if let Some(token) = hint_token {
-            let claims = self.verify_own(&token, None).map_err(|e| bad(format!("id_token_hint: {e}")))?;
+            let claims = self.verify_own(&token, Some("JWT")).map_err(|e| bad(format!("id_token_hint: {e}")))?;
             let aud = match claims.get("aud") {
                 Some(Value::String(a)) => a.clone(),
                 Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_string(),

@@ -35,6 +35,9 @@ pub struct AuthRequest {
     pub ui_locales: Option<String>,
     pub login_hint: Option<String>,
     pub levels: LevelRequest,
+    /// The `sub` of a verified `id_token_hint`: the person the client expects.
+    #[serde(default)]
+    pub hint_sub: Option<String>,
 }
 
 impl AuthRequest {
@@ -295,12 +298,14 @@ pub fn check(
         ui_locales,
         login_hint,
         levels,
+        hint_sub: None,
     })
 }
 
 /// The location of an error answer: `redirect_uri?error=…&error_description=…&state=…&iss=…`.
 pub fn error_location(e: &ErrorRedirect, issuer: &str) -> String {
-    let mut pairs: Vec<(&str, &str)> = vec![("error", e.error), ("error_description", &e.description)];
+    let description = super::error::description_text(&e.description);
+    let mut pairs: Vec<(&str, &str)> = vec![("error", e.error), ("error_description", &description)];
     if let Some(state) = &e.state {
         pairs.push(("state", state));
     }

@@ -5,6 +5,7 @@
 //! and the simulator. Every JWT the provider issues is checked with its published JWKS.
 
 mod clients;
+mod conformance;
 mod discovery;
 mod flow;
 mod logout;
