@@ -52,6 +52,10 @@ impl Identity {
         origin: &Origin,
     ) -> Result<()> {
         let to = match channel {
+            // A second factor must not be the mailbox a password reset goes to.
+            CodeChannel::Email if purpose == CodePurpose::SignIn => {
+                return Err(Error::invalid("channel", "sign-in codes are sent by text message only"));
+            }
             CodeChannel::Email => account.email.clone(),
             CodeChannel::Sms => {
                 let verified = account.phone_verified_at.is_some() || purpose == CodePurpose::VerifyPhone;

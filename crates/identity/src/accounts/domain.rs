@@ -92,7 +92,10 @@ impl CodeChannel {
 pub enum SecondFactor {
     Totp,
     RecoveryCode,
-    EmailCode,
+    /// A code sent by text message to a verified phone. NIST SP 800-63B rev. 4 lets it serve
+    /// (a "restricted" authenticator), so the page tells people to prefer an app or a key. An
+    /// emailed code is never a second factor: whoever reads the mailbox could also reset the
+    /// password.
     SmsCode,
     /// A WebAuthn authenticator whose key stays on one device (the authenticator did not set
     /// the backup-eligible flag): a security key or a device-bound passkey, with user
@@ -106,7 +109,7 @@ pub enum SecondFactor {
 impl SecondFactor {
     pub fn amr(self) -> &'static str {
         match self {
-            SecondFactor::Totp | SecondFactor::RecoveryCode | SecondFactor::EmailCode => "otp",
+            SecondFactor::Totp | SecondFactor::RecoveryCode => "otp",
             SecondFactor::SmsCode => "sms",
             SecondFactor::DeviceBoundKey => "hwk",
             SecondFactor::SyncedKey => "swk",
@@ -116,7 +119,6 @@ impl SecondFactor {
         match self {
             SecondFactor::Totp => "totp",
             SecondFactor::RecoveryCode => "recovery-code",
-            SecondFactor::EmailCode => "email-code",
             SecondFactor::SmsCode => "sms-code",
             SecondFactor::DeviceBoundKey => "webauthn-device-bound",
             SecondFactor::SyncedKey => "webauthn-synced",

@@ -197,7 +197,8 @@ impl Identity {
     }
 
     /// Check a second factor typed at sign-in: a code from the authenticator app, a recovery
-    /// code, or the code just sent by email or SMS. Throttled and counted like passwords.
+    /// code, or the code just sent by text message (never an emailed one: see `SecondFactor`).
+    /// Throttled and counted like passwords.
     pub async fn check_second_factor(&self, account: &Account, typed: &str, origin: &Origin) -> Result<FactorCheck> {
         let db = self.kernel.db();
         let now = Timestamp::now();
@@ -228,8 +229,10 @@ impl Identity {
         }
         if accepted.is_none() && self.code_waiting_or_spent(account.id).await? {
             match self.check_code(account.id, CodePurpose::SignIn, typed).await? {
-                CodeCheck::Accepted(CodeChannel::Email) => accepted = Some(SecondFactor::EmailCode),
                 CodeCheck::Accepted(CodeChannel::Sms) => accepted = Some(SecondFactor::SmsCode),
+                // Sign-in codes go by text message only; one sent by email before that rule
+                // counts for nothing.
+                CodeCheck::Accepted(CodeChannel::Email) => {}
                 CodeCheck::Expired | CodeCheck::Exhausted => code_spent = true,
                 CodeCheck::Wrong | CodeCheck::Missing => {}
             }

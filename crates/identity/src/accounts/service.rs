@@ -100,6 +100,42 @@ impl Identity {
         Ok(store::auth::totp(self.kernel.db(), account.id).await?.is_some_and(|t| t.confirmed_at.is_some()))
     }
 
+    /// Remove every second factor of an account recovered by emailed code alone: the app,
+    /// the security keys and passkeys, the recovery codes, and the phone's verification (the
+    /// number stays, to verify again). What was removed, for the audit entry.
+    async fn remove_second_factors(&self, tx: &mut Tx, account: &Account) -> Result<serde_json::Value> {
+        let totp = store::auth::delete_totp(tx, account.id).await?;
+        store::auth::delete_recovery_codes(tx, account.id).await?;
+        let keys = store::webauthn::delete_all_of(tx, account.id).await?;
+        let phone = account.phone_verified_at.is_some();
+        if phone {
+            store::set_phone(tx, account.id, account.phone.as_deref(), None).await?;
+        }
+        Ok(serde_json::json!({ "totp": totp, "security_keys": keys, "phone": phone, "recovery_codes": true }))
+    }
+
+    /// The operator's reset of an account's second factors (`publica identity accounts
+    /// reset-factors`), for a person who lost them all, after checking who they are by other
+    /// means: the factors are removed, every session ends and every remembered device is
+    /// forgotten; audited as `who`. The person then signs in with the password and sets up a
+    /// second factor again. What was removed.
+    pub async fn reset_second_factors(&self, email: &str, who: &Actor) -> Result<serde_json::Value> {
+        let account = self.account_by_email(email).await?.ok_or_else(|| Error::not_found("account"))?;
+        let mut tx = self.kernel.db().begin().await?;
+        let removed = self.remove_second_factors(&mut tx, &account).await?;
+        let ended = store::sessions::delete_all_of(&mut tx, account.id, None).await?;
+        let forgotten = self.forget_devices_in(&mut tx, account.id, "second factors reset").await?;
+        let details = serde_json::json!({
+            "second_factors_removed": removed,
+            "sessions_ended": ended.len(),
+            "devices_forgotten": forgotten,
+        });
+        self.audit_account(&mut tx, who, account.id, "second_factors_reset", details.clone()).await?;
+        tx.commit().await?;
+        self.sessions_ended(&ended).await;
+        Ok(details)
+    }
+
     /// The shortest password this account may choose now.
     pub async fn min_password_chars(&self, account: &Account) -> Result<usize> {
         Ok(if self.has_second_factor(account).await? { MIN_WITH_SECOND_FACTOR } else { MIN_SINGLE_FACTOR })
@@ -170,6 +206,12 @@ impl Identity {
                 let mut tx = self.kernel.db().begin().await?;
                 let name = Some(name.trim()).filter(|n| !n.is_empty());
                 store::redo_sign_up(&mut tx, existing.id, name, &hash, true).await?;
+                // Whoever signs up again takes the address over from the earlier sign-up: the
+                // earlier browser's flow and codes stop working, so that it cannot verify the
+                // address for this sign-up's password. Only the mailbox's code verifies it.
+                store::auth::delete_flows_of(&mut tx, existing.id).await?;
+                store::auth::spend_codes(&mut tx, existing.id, CodePurpose::VerifyEmail.as_str(), Timestamp::now())
+                    .await?;
                 tx.commit().await?;
                 existing.id
             }
@@ -195,7 +237,7 @@ impl Identity {
         };
         let account = self.account(account_id).await?;
         match self.send_code(&account, CodePurpose::VerifyEmail, CodeChannel::Email, lang, origin).await {
-            // A second sign-up within 30 seconds: the first code still works.
+            // A second sign-up within 30 seconds: a new code can be asked for in a moment.
             Ok(()) | Err(Error::TooManyRequests(_)) => {}
             Err(e) => return Err(e),
         }
@@ -228,6 +270,7 @@ impl Identity {
         origin: &Origin,
     ) -> Result<bool> {
         let now = Timestamp::now();
+        throttle::failed(self.kernel.db(), &Keys::new(&account.email, origin.ip.as_deref()), now).await?;
         let mut tx = self.kernel.db().begin().await?;
         let failures = store::add_failure(&mut tx, account.id, now).await?;
         let detail = serde_json::json!({ "outcome": "failure", "reason": reason, "consecutive_failures": failures });
@@ -260,9 +303,11 @@ impl Identity {
         let Some(account) = account else {
             // As long as for an account that exists, so that the time says nothing.
             self.accounts.hasher.verify_nothing(password).await?;
+            throttle::failed(self.kernel.db(), &keys, now).await?;
             return Ok(PasswordCheck::Wrong);
         };
         if account.locked_at.is_some() {
+            throttle::failed(self.kernel.db(), &keys, now).await?;
             let detail = serde_json::json!({ "outcome": "refused", "reason": "locked" });
             self.record_activity(account.id, "sign-in.password", detail, origin).await?;
             return Ok(PasswordCheck::Locked);
@@ -329,9 +374,17 @@ impl Identity {
     }
 
     /// Account recovery, last step: the emailed code and a new password (and, to keep the
-    /// identity level, one of the account's recovery codes). Unlocks the account, ends every
-    /// session; audited. A recovery by emailed code alone means the proofed identity no
-    /// longer counts until the person is proofed again.
+    /// second factors and the identity level, one of the account's recovery codes). Unlocks
+    /// the account, ends every session; audited.
+    ///
+    /// A recovery by emailed code alone proves only the mailbox, so it reaches no more than a
+    /// password would: the second factors are removed (the person sets one up again), the
+    /// proofed identity no longer counts until the person is proofed again, and the password
+    /// must be long enough to stand alone. Staff accounts with a second factor cannot recover
+    /// that way: their sign-in gives access to an organisation's data.
+    ///
+    /// The password's minimum length depends only on whether a recovery code was given, never
+    /// on the account, so the page reveals nothing about the account before the code is right.
     pub async fn recover_finish(
         &self,
         account_id: Uuid,
@@ -344,10 +397,11 @@ impl Identity {
         let keys = Keys::new(&account.email, origin.ip.as_deref());
         let now = Timestamp::now();
         // Check what can be checked without spending anything first.
-        let min = self.min_password_chars(&account).await?;
+        let recovery_code = recovery_code.map(str::trim).filter(|c| !c.is_empty());
+        let min = recovery_password_min(recovery_code.is_some());
         let personal = [account.email.as_str(), account.name.as_deref().unwrap_or_default()];
         password::check(new_password, min, &personal).map_err(|p| password_error(&p))?;
-        let recovery_hash = match recovery_code.map(str::trim).filter(|c| !c.is_empty()) {
+        let recovery_hash = match recovery_code {
             Some(typed) => Some(
                 super::domain::typed_recovery_code(typed).map(|c| super::domain::recovery_code_hash(&c)).ok_or_else(
                     || {
@@ -365,6 +419,7 @@ impl Identity {
         }
         let check = self.check_code(account_id, CodePurpose::Recover, code).await?;
         if !matches!(check, CodeCheck::Accepted(_)) {
+            throttle::failed(self.kernel.db(), &keys, now).await?;
             self.record_activity(
                 account_id,
                 "account.recovery",
@@ -382,7 +437,18 @@ impl Identity {
                 }
                 true
             }
-            None => false,
+            None => {
+                if account.kind == AccountKind::Staff && self.has_second_factor(&account).await? {
+                    // The code was right: not a failed guess.
+                    throttle::succeeded(self.kernel.db(), &keys, now).await?;
+                    return Err(Error::Conflict(
+                        "a staff account is recovered with one of its recovery codes; without one, the \
+                         platform operator resets its second factors (publica identity accounts reset-factors)"
+                            .into(),
+                    ));
+                }
+                false
+            }
         };
         throttle::succeeded(self.kernel.db(), &keys, now).await?;
         let hash = self.hash_password(new_password).await?;
@@ -390,8 +456,10 @@ impl Identity {
         let who = account.actor();
         let mut tx = self.kernel.db().begin().await?;
         store::set_password(&mut tx, account_id, &hash, single).await?;
+        let mut factors_removed = serde_json::Value::Null;
         if !keeps_level {
             store::set_recovered(&mut tx, account_id, now).await?;
+            factors_removed = self.remove_second_factors(&mut tx, &account).await?;
         }
         // Proof of the mailbox is proof of the address too.
         if store::set_email_verified(&mut tx, account_id, now).await? {
@@ -405,6 +473,7 @@ impl Identity {
             "identity_level_kept": keeps_level,
             "sessions_ended": ended.len(),
             "devices_forgotten": forgotten,
+            "second_factors_removed": factors_removed,
         });
         self.audit_account(&mut tx, &who, account_id, "recovered", details.clone()).await?;
         if was_locked {
@@ -458,4 +527,10 @@ impl Identity {
         }
         Ok(check)
     }
+}
+
+/// The shortest new password at recovery: with a recovery code the second factors stay, so the
+/// password is one of two factors; without one it stands alone. The same for every account.
+pub(crate) fn recovery_password_min(with_recovery_code: bool) -> usize {
+    if with_recovery_code { MIN_WITH_SECOND_FACTOR } else { MIN_SINGLE_FACTOR }
 }

@@ -141,32 +141,47 @@ impl Identity {
     }
 
     /// A stronger sign-in in the same session (step-up).
+    /// Raise the session's level after a second factor; the session's new token (its cookie).
     pub(crate) async fn raise_session(
         &self,
         session: &SessionRow,
         aal: Aal,
         add: &[&str],
         origin: &Origin,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let mut amr = session.amr.clone();
         for method in add {
             if !amr.iter().any(|m| m == method) {
                 amr.push((*method).to_string());
             }
         }
-        store::sessions::raise(self.kernel.db(), session.id, aal.as_str(), &amr, Timestamp::now()).await?;
+        // A new token for the stronger session, so that a token seen before the step-up (a
+        // fixed or leaked cookie) does not carry the new level.
+        let token = random_token();
+        let hash = sha256(token.as_bytes());
+        store::sessions::raise(self.kernel.db(), session.id, &hash, aal.as_str(), &amr, Timestamp::now()).await?;
         self.record_activity(
             session.account_id,
             "session.raised",
             serde_json::json!({ "session": session.id, "aal": aal.as_str(), "amr": amr }),
             origin,
         )
-        .await
+        .await?;
+        Ok(token)
     }
 
     /// Whether the session's last active authentication is recent enough for a sensitive action.
     pub(crate) fn recently_authenticated(&self, session: &SessionRow) -> bool {
         session.auth_time.plus(time::Duration::minutes(self.config.reauthenticate_minutes)) > Timestamp::now()
+    }
+
+    /// End the session a completed sign-in replaces (a forced re-authentication), telling each
+    /// client it signed in to by back-channel logout: the new session has new `sid`s.
+    pub(crate) async fn end_replaced_session(&self, old: Uuid) -> Result<()> {
+        if store::sessions::delete(self.kernel.db(), old).await? {
+            self.sessions_ended(&[old]).await;
+        }
+        Ok(())
     }
 
     /// End this browser's session (sign-out).

@@ -1,10 +1,17 @@
 //! Throttling of guesses, per account and address (the address the request came from) and per
-//! address alone, counted in the database so that several processes share the counts. An
-//! attempt is counted before the guess is checked (so that a burst of parallel requests cannot
-//! all slip through) and given back when it succeeds. After `free` consecutive failures, each
-//! further attempt must wait 2^(n − free) seconds after the last, up to 15 minutes; the request
-//! is refused at once with the time to come back, never made to sleep. The lockout of the
-//! account itself after `lockout_after_failures` is counted on the account (see `service`).
+//! address alone, counted in the database so that several processes share the counts. After
+//! `free` consecutive failures, each further attempt must wait 2^(n − free) seconds after the
+//! last, up to 15 minutes; the request is refused at once with the time to come back, never
+//! made to sleep. The lockout of the account itself after `lockout_after_failures` is counted
+//! on the account (see `service`).
+//!
+//! Attempts in flight are counted apart from failures (a `pending:` row beside each counter):
+//! a guess is claimed before it is checked, and at most as many may be in flight as there are
+//! free failures left (at least one), so that a burst of parallel guesses cannot all slip
+//! through before the first failure is written. Only a failure counts towards the delays, so
+//! that many right answers at once (an office behind one address) never block anyone. Each
+//! claim ends with [`succeeded`] or [`failed`]; one that never does (a crashed request) stops
+//! counting after a minute.
 
 use publica_kernel::crypto::sha256;
 use publica_kernel::db::{Db, Timestamp};
@@ -61,46 +68,81 @@ pub fn delay(failures: i32, free: i32) -> Option<time::Duration> {
     Some(time::Duration::seconds(seconds))
 }
 
-/// Take an attempt: `Err(until)` when one of the counters says to wait until then (nothing is
-/// counted), `Ok` when the attempt may go ahead (it is counted as a failure until
-/// [`succeeded`] gives it back).
+/// How long an attempt in flight counts when nothing ends it.
+const PENDING_FOR: time::Duration = time::Duration::minutes(1);
+
+fn pending_key(key: &str) -> String {
+    format!("pending:{key}")
+}
+
+/// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
+/// many attempts are in flight as there are free failures left (then: a second); nothing is
+/// counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
+/// [`failed`].
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
     let mut tx = db.begin().await?;
     let mut updates = Vec::new();
     let mut until: Option<Timestamp> = None;
     for (key, free) in keys.all() {
         let counter = store::lock(&mut tx, key, now).await?;
-        if let Some(blocked) = counter.blocked_until.filter(|b| *b > now) {
+        let pending_key = pending_key(key);
+        let pending = store::lock(&mut tx, &pending_key, now).await?;
+        let in_flight = if pending.updated_at.plus(PENDING_FOR) < now { 0 } else { pending.failures };
+        let failures = if counter.updated_at < now.plus(-FORGET_AFTER) { 0 } else { counter.failures };
+        let blocked = counter.blocked_until.filter(|b| *b > now).or_else(|| {
+            let room = (free - failures).max(1);
+            (in_flight >= room).then(|| now.plus(time::Duration::seconds(1)))
+        });
+        if let Some(blocked) = blocked {
             until = Some(until.map_or(blocked, |u| u.max(blocked)));
             continue;
         }
-        let stale = counter.updated_at < now.plus(-FORGET_AFTER);
-        let failures = if stale { 1 } else { counter.failures + 1 };
-        updates.push((key, failures, delay(failures, free).map(|d| now.plus(d))));
+        updates.push((pending_key, in_flight + 1));
     }
     if let Some(until) = until {
         // Nothing counted: the transaction is dropped, rolling back.
         return Ok(Err(until));
     }
-    for (key, failures, blocked_until) in updates {
-        store::set(&mut tx, key, failures, blocked_until, now).await?;
+    for (key, in_flight) in updates {
+        store::set(&mut tx, &key, in_flight, None, now).await?;
     }
     tx.commit().await?;
     Ok(Ok(()))
 }
 
-/// The attempt succeeded: the account-and-address run of failures ends, and the address gets
-/// its attempt back.
+/// The attempt succeeded: it is no longer in flight, and the account-and-address run of
+/// failures ends (the address's failures stay: they may be other accounts').
 pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
     let mut tx = db.begin().await?;
+    for (key, _) in keys.all() {
+        land(&mut tx, key, now).await?;
+    }
     store::delete(&mut tx, &keys.account_ip).await?;
-    if let Some(ip) = &keys.ip {
-        let counter = store::lock(&mut tx, ip, now).await?;
-        let failures = (counter.failures - 1).max(0);
-        let blocked_until = if failures < IP_FREE { None } else { counter.blocked_until };
-        store::set(&mut tx, ip, failures, blocked_until, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The attempt failed: it is no longer in flight, and it counts as a failure on every counter,
+/// starting or lengthening the wait.
+pub async fn failed(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for (key, free) in keys.all() {
+        land(&mut tx, key, now).await?;
+        let counter = store::lock(&mut tx, key, now).await?;
+        let stale = counter.updated_at < now.plus(-FORGET_AFTER);
+        let failures = if stale { 1 } else { counter.failures + 1 };
+        store::set(&mut tx, key, failures, delay(failures, free).map(|d| now.plus(d)), now).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// One attempt in flight on `key` has ended.
+async fn land(tx: &mut publica_kernel::db::Tx, key: &str, now: Timestamp) -> Result<()> {
+    let pending_key = pending_key(key);
+    let pending = store::lock(tx, &pending_key, now).await?;
+    let in_flight = if pending.updated_at.plus(PENDING_FOR) < now { 0 } else { pending.failures };
+    store::set(tx, &pending_key, (in_flight - 1).max(0), None, now).await?;
     Ok(())
 }
 

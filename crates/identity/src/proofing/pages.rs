@@ -20,7 +20,7 @@ use super::facts::{self, FactsInput};
 use super::proof::ProofingOutcome;
 use crate::accounts::Origin;
 use crate::accounts::domain::{ACCOUNT_PAGE, local_path};
-use crate::domain::Ial;
+use crate::domain::{Aal, Ial};
 use crate::service::Identity;
 
 pub const PROOFING_PATH: &str = "/identity/proofing";
@@ -167,8 +167,11 @@ async fn show(
 ) -> Result<Response, PageError> {
     let return_to = back_to(back.return_to.as_deref());
     let identity = &state.identity;
-    let Some(signed_in) = identity.signed_in(&headers).await? else {
-        return Ok(sign_in_redirect(&format!("{PROOFING_PATH}?{}", query([("return_to", &return_to)])), None));
+    // Proofing binds a register identity to the account: only a sign-in with two factors may
+    // do that, so that a stolen password alone cannot claim someone's identity.
+    let Some(signed_in) = identity.signed_in(&headers).await?.filter(|s| s.aal >= Aal::Aal2) else {
+        let back = format!("{PROOFING_PATH}?{}", query([("return_to", &return_to)]));
+        return Ok(sign_in_redirect(&back, Some(Aal::Aal2.as_str())));
     };
     if signed_in.ial >= Ial::Verified {
         return Ok(already_verified(ctx, &return_to));
@@ -198,8 +201,11 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let return_to = back_to(Some(&sent.return_to));
     let identity = &state.identity;
-    let Some(signed_in) = identity.signed_in(&headers).await? else {
-        return Ok(sign_in_redirect(&format!("{PROOFING_PATH}?{}", query([("return_to", &return_to)])), None));
+    // Proofing binds a register identity to the account: only a sign-in with two factors may
+    // do that, so that a stolen password alone cannot claim someone's identity.
+    let Some(signed_in) = identity.signed_in(&headers).await?.filter(|s| s.aal >= Aal::Aal2) else {
+        let back = format!("{PROOFING_PATH}?{}", query([("return_to", &return_to)]));
+        return Ok(sign_in_redirect(&back, Some(Aal::Aal2.as_str())));
     };
     if signed_in.ial >= Ial::Verified {
         return Ok(already_verified(ctx, &return_to));

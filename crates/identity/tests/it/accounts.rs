@@ -191,6 +191,35 @@ fn origin(ip: &str) -> Origin {
 }
 
 #[tokio::test]
+async fn a_sign_up_done_again_for_the_same_address_ends_the_earlier_ones_verification() {
+    for w in worlds().await {
+        let fields = |password| [("name", "Ana Lima"), ("email", "ana@example.org"), ("password", password)];
+        let mut first = Client::new(&w.app, "198.51.100.11").await;
+        assert_eq!(first.post("/identity/sign-up", &fields(PASSWORD)).await.location(), "/identity/verify-email");
+        let first_code = w.code_sent_to("ana@example.org").await;
+        // Someone else signs up with the same (still unverified) address and another password.
+        w.exec(
+            "UPDATE identity_codes SET created_at = $1 WHERE account_id <> $2",
+            Timestamp::now().plus(time::Duration::minutes(-1)),
+            Uuid::nil(),
+        )
+        .await;
+        let mut second = Client::new(&w.app, "198.51.100.12").await;
+        assert_eq!(second.post("/identity/sign-up", &fields(NEW_PASSWORD)).await.location(), "/identity/verify-email");
+        // The earlier browser cannot verify the address for the later password with its code.
+        let late = first.post("/identity/verify-email", &[("code", &first_code)]).await;
+        assert_eq!(late.location(), "/identity/sign-up", "the flow is gone: {}", late.body);
+        assert!(!first.has_session());
+        assert_eq!(second.post("/identity/verify-email", &[("code", &first_code)]).await.status, 422);
+        // Only the newest code, from the mailbox, verifies it.
+        let code = w.code_sent_to("ana@example.org").await;
+        assert_ne!(code, first_code);
+        assert_eq!(second.post("/identity/verify-email", &[("code", &code)]).await.status, 303);
+        assert_eq!(second.sign_in("ana@example.org", NEW_PASSWORD).await.status, 303);
+    }
+}
+
+#[tokio::test]
 async fn sign_up_verify_the_address_with_the_code_notify_sent_and_sign_in() {
     for w in worlds().await {
         let mut browser = Client::new(&w.app, "198.51.100.10").await;
@@ -453,6 +482,55 @@ async fn failures_are_delayed_progressively_then_lock_the_account_at_the_configu
     }
 }
 
+#[tokio::test]
+async fn attempts_in_flight_are_bounded_and_only_failures_lead_to_waits() {
+    use publica_identity::accounts::throttle::{self, Keys};
+    for w in worlds().await {
+        let db = w.app.kernel.db();
+        let now = Timestamp::now();
+        // Many right answers at once from one address (an office): each is in flight until it
+        // succeeds, and none of them leaves a wait behind.
+        let office: Vec<Keys> =
+            (0..20).map(|i| Keys::new(&format!("p{i}@example.org"), Some("198.51.100.80"))).collect();
+        for keys in &office {
+            assert!(throttle::claim(db, keys, now).await.expect("claim").is_ok());
+        }
+        let crowded = Keys::new("p20@example.org", Some("198.51.100.80"));
+        let refused = throttle::claim(db, &crowded, now).await.expect("claim");
+        assert!(refused.is_err(), "no more in flight than the address's free failures");
+        for keys in &office {
+            throttle::succeeded(db, keys, now).await.expect("succeeded");
+        }
+        for _ in 0..3 {
+            for keys in &office {
+                assert!(throttle::claim(db, keys, now).await.expect("claim").is_ok(), "successes never block");
+                throttle::succeeded(db, keys, now).await.expect("succeeded");
+            }
+        }
+
+        // Five guesses at one account may be in flight, not six.
+        let keys = Keys::new("target@example.org", Some("198.51.100.81"));
+        for _ in 0..5 {
+            assert!(throttle::claim(db, &keys, now).await.expect("claim").is_ok());
+        }
+        assert!(throttle::claim(db, &keys, now).await.expect("claim").is_err());
+        // They fail: the fifth failure starts the wait.
+        for _ in 0..5 {
+            throttle::failed(db, &keys, now).await.expect("failed");
+        }
+        let until = throttle::claim(db, &keys, now).await.expect("claim").expect_err("waiting");
+        assert_eq!(until.unix_seconds() - now.unix_seconds(), 1);
+        // After the wait, one guess at a time.
+        let later = now.plus(time::Duration::seconds(2));
+        assert!(throttle::claim(db, &keys, later).await.expect("claim").is_ok());
+        assert!(throttle::claim(db, &keys, later).await.expect("claim").is_err());
+        // An attempt nothing ended (a crashed request) stops counting after a minute.
+        let much_later = now.plus(time::Duration::seconds(70));
+        assert!(throttle::claim(db, &keys, much_later).await.expect("claim").is_ok());
+        throttle::succeeded(db, &keys, much_later).await.expect("succeeded");
+    }
+}
+
 impl World {
     async fn throttle_of(&self, prefix: &str) -> (i32, Option<Timestamp>) {
         let like = format!("{prefix}%");
@@ -512,6 +590,76 @@ async fn a_recovery_code_keeps_the_identity_level_and_a_wrong_one_is_refused() {
         let unknown = browser.post("/identity/recover", &[("email", "nobody@example.org")]).await;
         assert_eq!(unknown.location(), "/identity/recover/reset");
         assert_eq!(w.count_codes_to("nobody@example.org").await, before);
+    }
+}
+
+#[tokio::test]
+async fn recovery_by_emailed_code_alone_removes_the_second_factors_and_staff_need_a_recovery_code() {
+    for w in worlds().await {
+        let id = w.account("iris@example.org").await;
+        w.identity.enrol_totp_secret(id, &totp::base32(&[4u8; 20])).await.expect("totp");
+        let account = w.identity.account(id).await.expect("account");
+        w.identity.regenerate_recovery_codes(&account, &origin("192.0.2.1")).await.expect("codes");
+        w.account("omar@example.org").await;
+
+        // The page says the same to every address, before any code is right: nothing tells
+        // whether the account has a second factor.
+        let mut hints = Vec::new();
+        for email in ["iris@example.org", "omar@example.org", "nobody@example.org"] {
+            let mut browser = Client::new(&w.app, "192.0.2.1").await;
+            browser.post("/identity/recover", &[("email", email)]).await;
+            let page = browser.get("/identity/recover/reset").await;
+            let hint = page.body.split("id=\"password-hint\">").nth(1).expect("hint").split('<').next();
+            hints.push(hint.expect("text").to_string());
+        }
+        assert!(hints[0].contains("or 8 if you also give a recovery code"), "{}", hints[0]);
+        assert!(hints.iter().all(|h| *h == hints[0]), "{hints:?}");
+
+        // Without a recovery code the password must stand alone (15 characters).
+        let mut browser = Client::new(&w.app, "192.0.2.1").await;
+        browser.post("/identity/recover", &[("email", "iris@example.org")]).await;
+        let code = w.code_sent_to("iris@example.org").await;
+        let short = browser.post("/identity/recover/reset", &[("code", &code), ("password", "amber gull 9")]).await;
+        assert_eq!(short.status, 422, "{}", short.body);
+        assert!(short.body.contains("href=\"#password\""), "{}", short.body);
+        let done = browser.post("/identity/recover/reset", &[("code", &code), ("password", NEW_PASSWORD)]).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(done.body.contains("second factors"), "{}", done.body);
+        assert!(!w.identity.has_totp(id).await.expect("totp"), "the app is removed");
+        assert_eq!(w.identity.recovery_codes_left(id).await.expect("codes"), 0);
+        // The mailbox alone now reaches what a password reaches, no more.
+        let mut again = Client::new(&w.app, "192.0.2.9").await;
+        let signed = again.sign_in("iris@example.org", NEW_PASSWORD).await;
+        assert_eq!(signed.status, 303, "{}", signed.body);
+        let session = w.identity.signed_in(&cookie_headers(&again)).await.expect("read").expect("session");
+        assert_eq!(session.aal, Aal::Aal1);
+        assert!(w.audit_actions().await.contains(&"identity.account.recovered".into()));
+
+        // A staff account with a second factor recovers only with a recovery code.
+        let email = publica_kernel::domain::Email::parse("email", "operator@digital.demoland.example").expect("email");
+        let member = w.app.kernel.memberships(&email).await.expect("memberships").remove(0);
+        let staff = w
+            .identity
+            .create_account(NewAccount {
+                kind: AccountKind::Staff,
+                email: "clerk@example.org".into(),
+                email_verified: true,
+                password: PASSWORD.into(),
+                name: None,
+                phone: None,
+                member_id: Some(member.id),
+            })
+            .await
+            .expect("staff account");
+        w.identity.enrol_totp_secret(staff, &totp::base32(&[6u8; 20])).await.expect("totp");
+        let mut clerk = Client::new(&w.app, "192.0.2.3").await;
+        clerk.post("/identity/recover", &[("email", "clerk@example.org")]).await;
+        let code = w.code_sent_to("clerk@example.org").await;
+        let refused = clerk.post("/identity/recover/reset", &[("code", &code), ("password", NEW_PASSWORD)]).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("href=\"#recovery_code\""), "{}", refused.body);
+        assert!(w.identity.has_totp(staff).await.expect("totp"), "nothing removed");
+        assert_eq!(clerk.sign_in("clerk@example.org", NEW_PASSWORD).await.status, 422, "the password is unchanged");
     }
 }
 
@@ -663,22 +811,39 @@ async fn step_up_to_aal2_with_the_app_or_by_setting_one_up() {
 }
 
 #[tokio::test]
-async fn an_emailed_code_can_stand_in_for_the_app() {
+async fn a_text_message_code_can_stand_in_for_the_app_and_an_emailed_one_cannot() {
     for w in worlds().await {
         let id = w.account("noor@example.org").await;
         w.identity.enrol_totp_secret(id, &totp::base32(&[5u8; 20])).await.expect("enrol");
         let mut browser = Client::new(&w.app, "192.0.2.7").await;
         browser.sign_in("noor@example.org", PASSWORD).await;
-        let sent = browser.post("/identity/sign-in/mfa/send", &[("channel", "email")]).await;
+        // Whoever reads the mailbox can reset the password: an emailed code is no second
+        // factor, whatever the form asks for.
+        let by_email = browser.post("/identity/sign-in/mfa/send", &[("channel", "email")]).await;
+        assert_eq!(by_email.status, 422, "{}", by_email.body);
+        assert!(by_email.body.contains("no verified phone number"), "{}", by_email.body);
+        assert_eq!(w.count_codes_to("noor@example.org").await, 0, "nothing was emailed");
+        assert!(!browser.get("/identity/sign-in/mfa").await.body.contains("by email"));
+
+        w.exec(
+            "UPDATE identity_accounts SET phone = '+447700900123', phone_verified_at = $1 WHERE id = $2",
+            Timestamp::now(),
+            id,
+        )
+        .await;
+        let page = browser.get("/identity/sign-in/mfa").await;
+        assert!(page.body.contains("less safe than an authenticator app"), "SMS is a restricted factor");
+        let sent = browser.post("/identity/sign-in/mfa/send", &[("channel", "sms")]).await;
         assert_eq!(sent.status, 200, "{}", sent.body);
-        assert!(sent.body.contains("We sent a new code by email"));
-        let again = browser.post("/identity/sign-in/mfa/send", &[("channel", "email")]).await;
+        assert!(sent.body.contains("We sent a code by text message"));
+        let again = browser.post("/identity/sign-in/mfa/send", &[]).await;
         assert!(again.body.contains("less than 30 seconds ago"), "one code every 30 seconds");
-        let code = w.code_sent_to("noor@example.org").await;
+        let code = w.code_sent_to("+447700900123").await;
         let ok = browser.post("/identity/sign-in/mfa", &[("code", &code)]).await;
         assert_eq!(ok.status, 303, "{}", ok.body);
         let session = w.identity.signed_in(&cookie_headers(&browser)).await.expect("read").expect("session");
         assert_eq!(session.aal, Aal::Aal2);
+        assert_eq!(session.amr, vec!["pwd".to_string(), "sms".to_string(), "mfa".to_string()]);
 
         // Five wrong tries spend a code.
         let mut other = Client::new(&w.app, "192.0.2.8").await;
@@ -689,8 +854,8 @@ async fn an_emailed_code_can_stand_in_for_the_app() {
         )
         .await;
         other.sign_in("noor@example.org", PASSWORD).await;
-        other.post("/identity/sign-in/mfa/send", &[("channel", "email")]).await;
-        let code = w.code_sent_to("noor@example.org").await;
+        other.post("/identity/sign-in/mfa/send", &[]).await;
+        let code = w.code_sent_to("+447700900123").await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..5 {
             assert_eq!(other.post("/identity/sign-in/mfa", &[("code", wrong)]).await.status, 422);

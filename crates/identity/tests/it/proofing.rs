@@ -526,8 +526,16 @@ async fn the_proofing_page_explains_checks_and_links() {
             "/identity/proofing?return_to=%2Fidentity%2Faccount%3Ftab%3D1"
         );
 
-        let (camille, password, _) = account(&world, "camille@example.org", AccountKind::Citizen, None, false).await;
-        browser.sign_in("camille@example.org", &password, None).await;
+        let (camille, password, secret) =
+            account(&world, "camille@example.org", AccountKind::Citizen, None, true).await;
+        // A password alone does not bind an identity to the account: two factors first.
+        browser.post("/identity/sign-in", &[("email", "camille@example.org"), ("password", &password)]).await;
+        let page = browser.get("/identity/proofing").await;
+        assert_eq!(page.status, 303);
+        assert!(page.location().starts_with("/identity/sign-in?"), "{}", page.location());
+        assert_eq!(query_of(page.location())["aal"], "aal2");
+        let mut browser = Browser::new(&world.app).await;
+        browser.sign_in("camille@example.org", &password, secret.as_ref()).await;
         let page = browser.get("/identity/proofing?return_to=/identity/account%3Ftab%3D1").await;
         assert_eq!(page.status, 200, "{}", page.body);
         let text = publica_kernel::testing::unescape(&page.body);
@@ -594,8 +602,8 @@ async fn the_proofing_page_explains_checks_and_links() {
 
         // In French.
         browser.lang = Some("fr");
-        let (_, password, _) = account(&world, "autre@example.org", AccountKind::Citizen, None, false).await;
-        browser.sign_in("autre@example.org", &password, None).await;
+        let (_, password, secret) = account(&world, "autre@example.org", AccountKind::Citizen, None, true).await;
+        browser.sign_in("autre@example.org", &password, secret.as_ref()).await;
         let page = browser.get("/identity/proofing").await;
         assert!(page.body.contains("Vérifier votre identité"), "{}", page.body);
 
@@ -795,8 +803,10 @@ async fn without_the_exchange_proofing_is_unavailable_not_an_error() {
         let camille = facts(CAMILLE, "Camille", "Martin", "1985-06-12");
         let outcome = identity.proof(account, &camille, &Origin::default()).await.expect("proof");
         assert!(matches!(outcome, ProofingOutcome::Unavailable), "{outcome:?}");
+        let secret = [7u8; 20];
+        identity.enrol_totp_secret(account, &publica_identity::accounts::totp::base32(&secret)).await.expect("totp");
         let mut browser = Browser::new(&app).await;
-        browser.sign_in("someone@example.org", &password, None).await;
+        browser.sign_in("someone@example.org", &password, Some(&secret)).await;
         let page = browser.get("/identity/proofing").await;
         assert_eq!(page.status, 503, "{}", page.body);
         assert!(page.body.contains("Identity verification is unavailable"));

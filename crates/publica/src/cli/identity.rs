@@ -1,6 +1,9 @@
 //! `publica identity clients list|create|show|delete|rotate-secret`: the OpenID Connect
 //! provider's registered clients, managed by the operator (audited as `operator:cli`). Clients
 //! print as JSON; a secret is printed once, when created or rotated.
+//!
+//! `publica identity accounts reset-factors --email ADDRESS`: the operator removes the second
+//! factors of a person who lost them all (staff accounts cannot recover them by email).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +21,24 @@ pub enum IdentityCommand {
     Clients {
         #[command(subcommand)]
         command: ClientsCommand,
+    },
+    /// People's accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// Remove every second factor of an account (authenticator app, security keys, phone,
+    /// recovery codes), end its sessions and forget its devices, once you have checked who is
+    /// asking by other means. The person then signs in with the password and sets up a
+    /// second factor again. Audited.
+    ResetFactors {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -100,8 +121,15 @@ pub async fn run(kernel: Kernel, command: IdentityCommand) -> anyhow::Result<Exi
     let Some(identity) = kernel.get::<Identity>() else {
         bail!("the identity block is not running in this process");
     };
+    let command = match command {
+        IdentityCommand::Clients { command } => command,
+        IdentityCommand::Accounts { command: AccountsCommand::ResetFactors { email } } => {
+            let removed = identity.reset_second_factors(&email, &publica_kernel::audit::Actor::operator()).await?;
+            println!("{}", serde_json::to_string_pretty(&json!({ "email": email, "reset": removed }))?);
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let operator = Manager::operator();
-    let IdentityCommand::Clients { command } = command;
     match command {
         ClientsCommand::List { org } => {
             let org_id = match org {

@@ -18,6 +18,7 @@ use super::{
 use crate::accounts::Origin;
 use crate::accounts::codes::CodeCheck;
 use crate::accounts::password;
+use crate::accounts::service::recovery_password_min;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct RecoverInput {
@@ -73,7 +74,6 @@ pub(crate) struct ResetInput {
 struct ResetPage {
     ctx: PageCtx,
     email: String,
-    min: usize,
     errors: Errors,
 }
 
@@ -87,14 +87,10 @@ pub(crate) async fn reset_form(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
-    let Some((flow, data)) = flow_of(identity, &headers, FLOW_RECOVER).await? else {
+    let Some((_, data)) = flow_of(identity, &headers, FLOW_RECOVER).await? else {
         return Ok(Redirect::to("/identity/recover").into_response());
     };
-    let min = match flow.account_id {
-        Some(id) => identity.min_password_chars(&identity.account(id).await?).await?,
-        None => password::MIN_SINGLE_FACTOR,
-    };
-    Ok(render(&ResetPage { ctx, email: flow_email(&data), min, errors: Errors::default() }))
+    Ok(render(&ResetPage { ctx, email: flow_email(&data), errors: Errors::default() }))
 }
 
 pub(crate) async fn reset(
@@ -112,10 +108,8 @@ pub(crate) async fn reset(
         Some(id) => Some(identity.account(id).await?),
         None => None,
     };
-    let min = match &account {
-        Some(a) => identity.min_password_chars(a).await?,
-        None => password::MIN_SINGLE_FACTOR,
-    };
+    let recovery = Some(input.recovery_code.as_str()).filter(|c| !c.trim().is_empty());
+    let min = recovery_password_min(recovery.is_some());
     let mut errors = Errors::default();
     if input.code.trim().is_empty() {
         errors.add("code", ctx.t("acc-error-code-empty"));
@@ -129,10 +123,9 @@ pub(crate) async fn reset(
         let Some(account) = &account else {
             // No account has this address: no code can be right.
             errors.add("code", code_problem(&ctx, CodeCheck::Wrong));
-            let page = ResetPage { ctx, email: flow_email(&data), min, errors };
+            let page = ResetPage { ctx, email: flow_email(&data), errors };
             return Ok((page.errors.status(), render(&page)).into_response());
         };
-        let recovery = Some(input.recovery_code.as_str()).filter(|c| !c.trim().is_empty());
         match identity.recover_finish(account.id, &input.code, recovery, &input.password, &origin).await {
             Ok(CodeCheck::Accepted(_)) => {
                 let clear = end_flow(identity, &headers, &flow).await?;
@@ -154,6 +147,7 @@ pub(crate) async fn reset(
                 return Ok(super::with_cookies(response, vec![clear]));
             }
             Ok(other) => errors.add("code", code_problem(&ctx, other)),
+            Err(Error::Conflict(_)) => errors.add("recovery_code", ctx.t("acc-error-staff-recovery-code")),
             Err(Error::Invalid { field, .. }) if field == "recovery_code" => {
                 errors.add("recovery_code", ctx.t("acc-error-recovery-code"))
             }
@@ -162,6 +156,6 @@ pub(crate) async fn reset(
             Err(e) => return Err(PageError(e)),
         }
     }
-    let page = ResetPage { ctx, email: flow_email(&data), min, errors };
+    let page = ResetPage { ctx, email: flow_email(&data), errors };
     Ok((page.errors.status(), render(&page)).into_response())
 }

@@ -1,5 +1,5 @@
 //! The second step of a sign-in (`/identity/sign-in/mfa`): a code (authenticator app,
-//! recovery code, or one sent by email or SMS) or a security key or passkey — only a
+//! recovery code, or one sent by text message; never by email) or a security key or passkey — only a
 //! device-bound one when the service asks for `aal3`, where codes are not offered. It ends a
 //! sign-in flow with a session, or raises a signed-in session (step-up); "Remember this device"
 //! is offered where the level allows it (see `accounts::devices`).
@@ -14,15 +14,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::signin::{finish_page, unreachable_level};
-use super::signup::masked;
 use super::{
     Errors, FLOW_SIGN_IN, FlowData, Pages, end_flow, flow_of, https, message, redirect_with, return_to,
     throttled_message, wanted_aal, with_return,
 };
+use crate::accounts::Origin;
 use crate::accounts::domain::{Account, CodeChannel, CodePurpose, SecondFactor};
 use crate::accounts::mfa::FactorCheck;
 use crate::accounts::sessions::{Current, session_cookie};
-use crate::accounts::{Origin, store};
 use crate::domain::Aal;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -35,8 +34,6 @@ pub(crate) struct MfaQuery {
 pub(crate) struct MfaInput {
     #[serde(default)]
     code: String,
-    #[serde(default)]
-    channel: String,
     #[serde(default)]
     return_to: String,
     #[serde(default)]
@@ -61,7 +58,6 @@ struct MfaPage {
     remember: bool,
     /// The masked phone number codes can go to, when verified.
     phone: Option<String>,
-    email: String,
     notice: Option<String>,
     errors: Errors,
 }
@@ -147,7 +143,6 @@ async fn mfa_page(
         remember_days,
         remember,
         phone,
-        email: masked(&account.email),
         notice,
         errors,
         ctx,
@@ -180,7 +175,7 @@ pub(super) async fn second_factor_done(
             let amr = ["pwd", factor.amr(), "mfa"].iter().map(|m| m.to_string()).collect();
             let (token, _) = identity.start_session(account.id, factor.aal(), amr, origin).await?;
             if let Some(old) = data.replaces {
-                store::sessions::delete(identity.kernel.db(), old).await?;
+                identity.end_replaced_session(old).await?;
             }
             cookies.push(end_flow(identity, headers, flow).await?);
             cookies.push(session_cookie(&token, https(identity, headers)));
@@ -189,7 +184,8 @@ pub(super) async fn second_factor_done(
         Step::StepUp(current, back, _) => {
             // Only the factor was checked now: the session keeps the methods it had.
             let level = factor.aal().max(current.aal());
-            identity.raise_session(&current.session, level, &[factor.amr(), "mfa"], origin).await?;
+            let token = identity.raise_session(&current.session, level, &[factor.amr(), "mfa"], origin).await?;
+            cookies.push(session_cookie(&token, https(identity, headers)));
             Ok((back.clone(), cookies))
         }
     }
@@ -266,7 +262,7 @@ pub(crate) async fn mfa_submit(
     }
 }
 
-/// Send a code by email or SMS instead of the authenticator app.
+/// Send a code by text message to the verified phone instead of the authenticator app.
 pub(crate) async fn mfa_send(
     State(pages): State<Pages>,
     ctx: PageCtx,
@@ -280,18 +276,14 @@ pub(crate) async fn mfa_send(
     };
     let mut errors = Errors::default();
     let mut notice = None;
-    let channel = CodeChannel::parse(input.channel.trim()).unwrap_or(CodeChannel::Email);
+    // Codes at the second step go by text message to a verified phone only: an emailed code
+    // is no second factor (whoever reads the mailbox can also reset the password).
     if !identity.has_second_factor(step.account()).await? {
         // Codes stand in for an enrolled factor; they are not one by themselves.
         errors.add("code", ctx.t("acc-error-no-second-factor"));
     } else {
-        match identity.send_code(step.account(), CodePurpose::SignIn, channel, ctx.lang, &origin).await {
-            Ok(()) => {
-                notice = Some(ctx.t(match channel {
-                    CodeChannel::Email => "acc-code-sent-email",
-                    CodeChannel::Sms => "acc-code-sent-sms",
-                }))
-            }
+        match identity.send_code(step.account(), CodePurpose::SignIn, CodeChannel::Sms, ctx.lang, &origin).await {
+            Ok(()) => notice = Some(ctx.t("acc-code-sent-sms")),
             Err(Error::TooManyRequests(_)) => errors.add("code", ctx.t("acc-error-code-wait")),
             Err(Error::Invalid { .. }) => errors.add("code", ctx.t("acc-error-no-phone")),
             Err(e) => return Err(PageError(e)),

@@ -113,8 +113,10 @@ pub(crate) async fn confirm(
         match identity.confirm_totp(&current.account, &input.code, &origin).await {
             Ok(Some(codes)) => {
                 // Typing the app's code proves the new factor: this session has two now.
-                identity.raise_session(&current.session, Aal::Aal2, &["otp", "mfa"], &origin).await?;
-                return Ok(render(&RecoveryCodesPage { ctx, codes, continue_to: back }));
+                let token = identity.raise_session(&current.session, Aal::Aal2, &["otp", "mfa"], &origin).await?;
+                let page = render(&RecoveryCodesPage { ctx, codes, continue_to: back });
+                let cookie = crate::accounts::sessions::session_cookie(&token, super::https(identity, &headers));
+                return Ok(super::with_cookies(page, vec![cookie]));
             }
             Ok(None) => errors.add("code", ctx.t("acc-error-factor-wrong")),
             Err(Error::Conflict(_)) => return Ok(Redirect::to(&here).into_response()),

@@ -19,10 +19,10 @@ use super::{
     Errors, FLOW_SIGN_IN, FLOW_VERIFY_EMAIL, FlowData, Pages, https, message, redirect_with, return_to, start_flow,
     throttled_message, wanted_aal, with_return,
 };
+use crate::accounts::Origin;
 use crate::accounts::domain::{ACCOUNT_PAGE, Account, CodeChannel, CodePurpose};
 use crate::accounts::service::PasswordCheck;
 use crate::accounts::sessions::{Current, clear_session_cookie, session_cookie};
-use crate::accounts::{Origin, store};
 use crate::domain::Aal;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -209,7 +209,7 @@ async fn after_password(
             let (token, _) = identity.start_session(account.id, level, vec!["pwd".into()], origin).await?;
             identity.used_remembered_device(&device, level, origin).await?;
             if let Some(old) = replaces {
-                store::sessions::delete(identity.kernel.db(), old).await?;
+                identity.end_replaced_session(old).await?;
             }
             let cookie = session_cookie(&token, https(identity, headers));
             return Ok(redirect_with(back, vec![cookie]));
@@ -219,7 +219,7 @@ async fn after_password(
     }
     let (token, _) = identity.start_session(account.id, Aal::Aal1, vec!["pwd".into()], origin).await?;
     if let Some(old) = replaces {
-        store::sessions::delete(identity.kernel.db(), old).await?;
+        identity.end_replaced_session(old).await?;
     }
     let cookie = session_cookie(&token, https(identity, headers));
     let to = if aal >= Aal::Aal2 { with_return("/identity/mfa/setup", back, aal) } else { back.to_string() };

@@ -17,9 +17,9 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use super::second_step::{Step, second_factor_done, step_of};
 use super::{Pages, https, return_to, wanted_aal, with_cookies};
 use crate::accounts::Origin;
+use crate::accounts::domain::ACCOUNT_PAGE;
 use crate::accounts::sessions::session_cookie;
 use crate::accounts::webauthn::KeyCheck;
-use crate::accounts::{domain::ACCOUNT_PAGE, store};
 use crate::domain::Aal;
 use crate::service::Identity;
 
@@ -303,7 +303,7 @@ pub(crate) async fn passkey_finish(
         let replaces = identity.current(&headers).await?.map(|c| c.session.id);
         let (token, _) = identity.start_session(account.id, factor.aal(), amr, &origin).await?;
         if let Some(old) = replaces {
-            store::sessions::delete(identity.kernel.db(), old).await?;
+            identity.end_replaced_session(old).await?;
             identity.sessions_ended(&[old]).await;
         }
         identity.renew_remembered_device(&headers, account.id).await?;

@@ -226,6 +226,23 @@ pub async fn delete_flow(db: &Db, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// End every flow of an account (a sign-up redone by someone else: the earlier browser's
+/// verification stops working).
+pub async fn delete_flows_of(tx: &mut Tx, account_id: Uuid) -> Result<u64> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM identity_flows WHERE account_id = $1")
+        .bind(account_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n)
+}
+
+/// Mark every unused code of an account for a purpose as used, so that none of them works any
+/// more (they stay, for the resend limits).
+pub async fn spend_codes(tx: &mut Tx, account_id: Uuid, purpose: &str, now: Timestamp) -> Result<u64> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_codes SET used_at = $1 WHERE account_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now).bind(account_id).bind(purpose).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n)
+}
+
 /// Delete what is past its time: flows, and codes expired for a day (kept that long so that a
 /// late try is told "expired" rather than "wrong").
 pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {

@@ -80,11 +80,13 @@ pub async fn touch(db: &Db, id: Uuid, at: Timestamp) -> Result<()> {
 }
 
 /// A stronger authentication in the same session (step-up): its level, methods and time.
-pub async fn raise(db: &Db, id: Uuid, aal: &str, amr: &[String], at: Timestamp) -> Result<()> {
+/// Raise a session's level, under a new token (the one the browser had stops working).
+pub async fn raise(db: &Db, id: Uuid, token_hash: &[u8], aal: &str, amr: &[String], at: Timestamp) -> Result<()> {
     let amr = serde_json::to_string(amr).unwrap_or_else(|_| "[]".into());
     on_db!(db, pool => sqlx::query(
-        "UPDATE identity_sessions SET aal = $1, amr = $2, auth_time = $3, last_seen_at = $3 WHERE id = $4")
-        .bind(aal).bind(amr).bind(at).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        "UPDATE identity_sessions SET token_hash = $1, aal = $2, amr = $3, auth_time = $4, last_seen_at = $4
+         WHERE id = $5")
+        .bind(token_hash).bind(aal).bind(amr).bind(at).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

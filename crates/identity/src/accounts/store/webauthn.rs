@@ -118,6 +118,13 @@ pub async fn delete(tx: &mut Tx, account_id: Uuid, id: Uuid) -> Result<Option<St
     Ok(row.map(|r| r.0))
 }
 
+/// Remove every authenticator of the account (recovery without a recovery code); how many.
+pub async fn delete_all_of(tx: &mut Tx, account_id: Uuid) -> Result<u64> {
+    let removed = on_tx!(tx, c => sqlx::query("DELETE FROM identity_webauthn_credentials WHERE account_id = $1")
+        .bind(account_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(removed)
+}
+
 /// How many usable authenticators the account has, and how many of them are device-bound.
 pub async fn counts(db: &Db, account_id: Uuid) -> Result<(i64, i64)> {
     let (all, bound): (i64, Option<i64>) = on_db!(db, pool => sqlx::query_as(

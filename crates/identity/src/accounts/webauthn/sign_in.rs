@@ -168,6 +168,7 @@ impl Identity {
                 store::webauthn::used(db, row.id, &json, result.backup_eligible(), now).await?;
                 let factor = SecondFactor::webauthn(result.backup_eligible());
                 if device_bound_only && factor.aal() < Aal::Aal3 {
+                    throttle::failed(db, &keys, now).await?;
                     let detail = serde_json::json!({ "outcome": "refused", "reason": "not-device-bound", "method": factor.as_str() });
                     self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
                     return Ok(KeyCheck::NotDeviceBound);
@@ -179,6 +180,7 @@ impl Identity {
                 Ok(KeyCheck::Accepted(factor, Box::new(account.clone())))
             }
             (Err(WebauthnError::CredentialPossibleCompromise), Some(row)) => {
+                throttle::failed(db, &keys, now).await?;
                 let mut tx = db.begin().await?;
                 if store::webauthn::disable(&mut tx, row.id, now).await? {
                     let details = serde_json::json!({ "key": row.id, "reason": "signature counter went backwards" });
