@@ -12,7 +12,7 @@ use publica_kernel::error::Result;
 use publica_kernel::web::form::query;
 
 use crate::accounts::domain::{ACCOUNT_PAGE, local_path};
-use crate::domain::{Aal, Ial};
+use crate::domain::Ial;
 use crate::proofing::pages::PROOFING_PATH;
 use crate::service::Identity;
 
@@ -26,14 +26,6 @@ pub fn provide(kernel: &Kernel) {
 
 /// The identity service seen through the kernel's trait.
 pub struct CitizenSignInOf(pub Arc<Identity>);
-
-fn aal_of(aal: Aal) -> kernel_citizen::Aal {
-    match aal {
-        Aal::Aal1 => kernel_citizen::Aal::Aal1,
-        Aal::Aal2 => kernel_citizen::Aal::Aal2,
-        Aal::Aal3 => kernel_citizen::Aal::Aal3,
-    }
-}
 
 /// A path on this server to come back to; the account page for anything else.
 fn back(return_to: &str) -> String {
@@ -51,12 +43,12 @@ impl CitizenSignIn for CitizenSignInOf {
             Ial::Verified => self.0.verified_identity(signed_in.account_id).await?.map(|v| v.national_id),
             Ial::None => None,
         };
-        let ial = if national_id.is_some() { kernel_citizen::Ial::Verified } else { kernel_citizen::Ial::None };
+        let ial = if national_id.is_some() { Ial::Verified } else { Ial::None };
         Ok(Some(Citizen {
             account_id: signed_in.account_id,
             national_id,
             ial,
-            aal: aal_of(signed_in.aal),
+            aal: signed_in.aal,
             auth_time: signed_in.auth_time,
         }))
     }
@@ -89,7 +81,7 @@ mod tests {
     use super::*;
     use crate::IdentityBlock;
     use crate::accounts::{NewAccount, Origin};
-    use crate::domain::{AccountKind, VerifiedIdentity};
+    use crate::domain::{Aal, AccountKind, VerifiedIdentity};
 
     const NATIONAL_ID: &str = "19850612344";
 
@@ -139,7 +131,7 @@ mod tests {
             let kernel = &app.kernel;
             let identity = kernel.get::<Identity>().expect("identity");
             let provider = kernel.get::<CitizenProvider>().expect("provided at start");
-            let need = Need::verified(kernel_citizen::Aal::Aal2);
+            let need = Need::verified(Aal::Aal2);
 
             assert_eq!(provider.0.citizen(&HeaderMap::new()).await.expect("none"), None);
             assert_eq!(provider.0.citizen(&cookie("not-a-session")).await.expect("none"), None);
@@ -157,7 +149,7 @@ mod tests {
             let headers = cookie(&token);
             let unverified = provider.0.citizen(&headers).await.expect("citizen").expect("signed in");
             assert_eq!(unverified.account_id, account_id);
-            assert_eq!((unverified.ial, unverified.aal), (kernel_citizen::Ial::None, kernel_citizen::Aal::Aal2));
+            assert_eq!((unverified.ial, unverified.aal), (Ial::None, Aal::Aal2));
             assert_eq!(unverified.national_id, None);
             let away = require(kernel, &headers, "/exchange/evidence/1", &need).await.expect("access");
             assert_eq!(away, Access::Redirect("/identity/proofing?return_to=%2Fexchange%2Fevidence%2F1".into()));

@@ -41,6 +41,9 @@ impl Ial {
             Ial::Verified => "verified",
         }
     }
+    pub fn parse(text: &str) -> Option<Ial> {
+        [Ial::None, Ial::Verified].into_iter().find(|l| l.as_str() == text)
+    }
 }
 
 impl Aal {
@@ -50,6 +53,9 @@ impl Aal {
             Aal::Aal2 => "aal2",
             Aal::Aal3 => "aal3",
         }
+    }
+    pub fn parse(text: &str) -> Option<Aal> {
+        [Aal::Aal1, Aal::Aal2, Aal::Aal3].into_iter().find(|l| l.as_str() == text)
     }
 }
 

@@ -97,6 +97,27 @@ pub struct SessionConfig {
 pub struct HttpConfig {
     pub request_timeout_seconds: u64,
     pub body_limit_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as comma-separated addresses or
+    /// CIDR ranges (`10.0.0.0/8, 192.0.2.10`). The client's address is then the right-most
+    /// one in that header that is not itself a trusted proxy. Default: this machine only.
+    pub trusted_proxies: String,
+}
+
+impl HttpConfig {
+    /// The trusted proxies as networks; `Err` names the entry that is neither an address nor
+    /// a CIDR range.
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("http.trusted_proxies: `{item}` is neither an IP address nor a CIDR range"))
+            })
+            .collect()
+    }
 }
 
 impl Default for Config {
@@ -120,7 +141,11 @@ impl Default for Config {
                 retention_days: 7,
             },
             session: SessionConfig { ttl_minutes: 8 * 60, login_link_ttl_minutes: 15 },
-            http: HttpConfig { request_timeout_seconds: 30, body_limit_bytes: 10 * 1024 * 1024 },
+            http: HttpConfig {
+                request_timeout_seconds: 30,
+                body_limit_bytes: 10 * 1024 * 1024,
+                trusted_proxies: "127.0.0.0/8, ::1/128".into(),
+            },
             sections: BTreeMap::new(),
         }
     }
@@ -279,6 +304,7 @@ impl Config {
         if self.jobs.lease_seconds == 0 {
             return Err(ConfigError::Invalid("jobs.lease_seconds must be at least 1".into()));
         }
+        self.http.trusted_proxy_networks().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

@@ -25,7 +25,7 @@ pub mod webauthn;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use publica_kernel::Kernel;
@@ -65,23 +65,12 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The origin of a request: the peer's address (from axum's `ConnectInfo`, when the server
-    /// provides it) or, when the peer is a proxy on this machine, the last address that proxy
-    /// added to `X-Forwarded-For`; and the browser's `User-Agent` (the device), shortened to
-    /// 300 characters. No GeoIP database is shipped, so the "place" of a sign-in shown to the
-    /// person is this address.
-    pub fn of(headers: &HeaderMap, peer: Option<IpAddr>) -> Origin {
-        let forwarded = || {
-            headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        };
-        let ip = match peer {
-            Some(p) if p.is_loopback() => forwarded().or(Some(p)),
-            other => other,
-        };
+    /// The origin of a request: the client's address (the peer's, or the one a trusted proxy
+    /// passed on, see `publica_kernel::web::client_ip`) and the browser's `User-Agent` (the
+    /// device), shortened to 300 characters. No GeoIP database is shipped, so the "place" of a
+    /// sign-in shown to the person is this address.
+    pub fn of(kernel: &Kernel, headers: &HeaderMap, peer: Option<IpAddr>) -> Origin {
+        let ip = publica_kernel::web::client_ip(kernel, headers, peer);
         let user_agent = headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -91,12 +80,15 @@ impl Origin {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Origin {
+impl<S: Send + Sync> FromRequestParts<S> for Origin
+where
+    Kernel: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(Origin::of(&parts.headers, peer))
+        Ok(Origin::of(&Kernel::from_ref(state), &parts.headers, peer))
     }
 }
 

@@ -4,54 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::AcrLevel;
 
-/// Identity assurance: `none` for a self-asserted identity, `verified` once the person has
-/// been proofed against the population register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ial {
-    None,
-    Verified,
-}
-
-/// Authentication assurance, as NIST SP 800-63B: `aal1` one factor (a password, or a code to
-/// a verified email address), `aal2` two factors, `aal3` a phishing-resistant authenticator
-/// bound to a device (WebAuthn with user verification).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Aal {
-    Aal1,
-    Aal2,
-    Aal3,
-}
-
-impl Ial {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ial::None => "none",
-            Ial::Verified => "verified",
-        }
-    }
-    pub fn parse(text: &str) -> Option<Ial> {
-        [Ial::None, Ial::Verified].into_iter().find(|l| l.as_str() == text)
-    }
-}
-
-impl Aal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Aal::Aal1 => "aal1",
-            Aal::Aal2 => "aal2",
-            Aal::Aal3 => "aal3",
-        }
-    }
-    pub fn parse(text: &str) -> Option<Aal> {
-        [Aal::Aal1, Aal::Aal2, Aal::Aal3].into_iter().find(|l| l.as_str() == text)
-    }
-}
+/// Identity assurance (`none`, `verified`) and authentication assurance as NIST SP 800-63B
+/// (`aal1` one factor, `aal2` two, `aal3` a phishing-resistant authenticator bound to a
+/// device): the kernel's, so that every block speaks of the same levels.
+pub use publica_kernel::citizen::{Aal, Ial};
 
 pub const EIDAS_LOW: &str = "http://eidas.europa.eu/LoA/low";
 pub const EIDAS_SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";

@@ -11,6 +11,7 @@ mod page;
 mod pages;
 mod system;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,8 +70,69 @@ pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
 
 const X_FORWARDED_PROTO: axum::http::HeaderName = axum::http::HeaderName::from_static("x-forwarded-proto");
 
+/// The client's address: the peer's, or, when the peer is a trusted proxy
+/// (`http.trusted_proxies`), the right-most address in `X-Forwarded-For` that is not itself a
+/// trusted proxy (addresses to its left were written by the client and prove nothing).
+pub fn client_ip(kernel: &Kernel, headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+    let trusted = kernel.config().http.trusted_proxy_networks().unwrap_or_default();
+    client_ip_behind(&trusted, headers, peer)
+}
+
+fn client_ip_behind(trusted: &[ipnet::IpNet], headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer = peer?;
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    let hops = headers.get_all(X_FORWARDED_FOR).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    for hop in hops.iter().rev().flat_map(|v| v.rsplit(',')) {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+const X_FORWARDED_FOR: axum::http::HeaderName = axum::http::HeaderName::from_static("x-forwarded-for");
+
 /// Whether the client reached us over TLS (directly or through a proxy that says so).
 pub fn is_https(kernel: &Kernel, headers: &axum::http::HeaderMap) -> bool {
     kernel.config().public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
         || headers.get(X_FORWARDED_PROTO).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        for v in values {
+            headers.append(X_FORWARDED_FOR, v.parse().expect("header"));
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_address_no_trusted_proxy_wrote() {
+        let trusted: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().expect("net"), "10.0.0.0/8".parse().expect("net")];
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        // A peer that is no proxy of ours: its header proves nothing.
+        let h = forwarded(&["198.51.100.1"]);
+        assert_eq!(client_ip_behind(&trusted, &h, Some(ip("203.0.113.9"))), Some(ip("203.0.113.9")));
+        // Behind two proxies of ours; the client made up the left-most entry.
+        let h = forwarded(&["192.0.2.66, 203.0.113.5", "10.1.2.3"]);
+        assert_eq!(client_ip_behind(&trusted, &h, Some(ip("127.0.0.1"))), Some(ip("203.0.113.5")));
+        // No header: the proxy itself.
+        assert_eq!(client_ip_behind(&trusted, &forwarded(&[]), Some(ip("10.0.0.7"))), Some(ip("10.0.0.7")));
+        // Garbage stops the walk at the last good address.
+        let h = forwarded(&["not-an-ip, 10.0.0.9"]);
+        assert_eq!(client_ip_behind(&trusted, &h, Some(ip("127.0.0.1"))), Some(ip("10.0.0.9")));
+        assert_eq!(client_ip_behind(&trusted, &h, None), None);
+    }
 }
