@@ -260,8 +260,10 @@ impl Identity {
         Ok(check)
     }
 
-    /// Count a failed sign-in step on the account; locks it (audited) at
-    /// `lockout_after_failures` in a row. Returns whether it is locked now.
+    /// Count a failed sign-in step on the account and on the throttle's counters, in one commit
+    /// (as many as a guess at an unknown address costs, so that the time says nothing); locks
+    /// the account (audited) at `lockout_after_failures` in a row. Returns whether it is
+    /// locked now.
     pub(crate) async fn record_failure(
         &self,
         account: &Account,
@@ -270,8 +272,8 @@ impl Identity {
         origin: &Origin,
     ) -> Result<bool> {
         let now = Timestamp::now();
-        throttle::failed(self.kernel.db(), &Keys::new(&account.email, origin.ip.as_deref()), now).await?;
         let mut tx = self.kernel.db().begin().await?;
+        throttle::failed_in(&mut tx, &Keys::new(&account.email, origin.ip.as_deref()), now).await?;
         let failures = store::add_failure(&mut tx, account.id, now).await?;
         let detail = serde_json::json!({ "outcome": "failure", "reason": reason, "consecutive_failures": failures });
         self.record_activity_in(&mut tx, account.id, kind, detail, origin).await?;

@@ -14,7 +14,7 @@
 //! counting after a minute.
 
 use publica_kernel::crypto::sha256;
-use publica_kernel::db::{Db, Timestamp};
+use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::Result;
 
 use super::store::throttle as store;
@@ -126,19 +126,26 @@ pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
 /// starting or lengthening the wait.
 pub async fn failed(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
     let mut tx = db.begin().await?;
-    for (key, free) in keys.all() {
-        land(&mut tx, key, now).await?;
-        let counter = store::lock(&mut tx, key, now).await?;
-        let stale = counter.updated_at < now.plus(-FORGET_AFTER);
-        let failures = if stale { 1 } else { counter.failures + 1 };
-        store::set(&mut tx, key, failures, delay(failures, free).map(|d| now.plus(d)), now).await?;
-    }
+    failed_in(&mut tx, keys, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// [`failed`] inside the caller's transaction (with the account's own failure count, so that a
+/// wrong password for an account costs one commit, as one for an unknown address does).
+pub async fn failed_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
+    for (key, free) in keys.all() {
+        land(tx, key, now).await?;
+        let counter = store::lock(tx, key, now).await?;
+        let stale = counter.updated_at < now.plus(-FORGET_AFTER);
+        let failures = if stale { 1 } else { counter.failures + 1 };
+        store::set(tx, key, failures, delay(failures, free).map(|d| now.plus(d)), now).await?;
+    }
+    Ok(())
+}
+
 /// One attempt in flight on `key` has ended.
-async fn land(tx: &mut publica_kernel::db::Tx, key: &str, now: Timestamp) -> Result<()> {
+async fn land(tx: &mut Tx, key: &str, now: Timestamp) -> Result<()> {
     let pending_key = pending_key(key);
     let pending = store::lock(tx, &pending_key, now).await?;
     let in_flight = if pending.updated_at.plus(PENDING_FOR) < now { 0 } else { pending.failures };
