@@ -1,140 +1,136 @@
-//! The import's physical limit: a bare loop inserting the same rows an import of persons ends
-//! with (one version row holding the record's JSON, and its three search index entries) into
-//! tables shaped and indexed like the registry's, with Publica's settings (SQLite: WAL,
-//! `synchronous = FULL`, the 64 MiB page cache the import asks for), 10,000 records per durable
-//! commit, multi-row statements, and no parsing, validation or staging.
+//! The import's limits, with one durable commit at the end like an all-or-nothing import, and
+//! Publica's settings (SQLite: WAL, `synchronous = FULL`, the 64 MiB page cache imports ask for):
+//!
+//! - `rows`: the rows an import of persons ends with — one version row holding the record's
+//!   JSON, in the registry's tables with their indexes, and its three search entries — written
+//!   by the registry's own storage layer (`store::write`) into an empty installation, rows
+//!   built beforehand: the import without reading, parsing, validating or bookkeeping;
+//! - `narrow`: the engine's insert of the narrowest row that still holds a record (its
+//!   identifier and JSON, no index but the row id), in multi-row statements: what storing the
+//!   records at all costs.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Instant;
 
-use sqlx::ConnectOptions;
+use publica_kernel::db::{Timestamp, Tx};
+use publica_registry::POPULATION;
+use publica_registry::store::write::{self, BatchRow, SearchEntry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::Result;
 use crate::persons;
 
-const PER_COMMIT: u64 = 10_000;
-const VERSIONS_PER_STATEMENT: usize = 50;
-const ENTRIES_PER_STATEMENT: usize = 100;
+/// Rows per multi-row statement of the narrow insert (anonymous parameters on SQLite, arrays
+/// on PostgreSQL).
+const NARROW_PER_STATEMENT: usize = 200;
 
-const TABLES: [&str; 4] = [
-    "CREATE TABLE bench_versions (seq SERIAL_KEY, register TEXT NOT NULL, record_id TEXT NOT NULL,
-        kind TEXT NOT NULL, reason TEXT, data TEXT, valid_from TEXT NOT NULL, valid_to TEXT, recorded_at TEXT NOT NULL,
-        superseded_at TEXT, actor TEXT, feed BOOLEAN NOT NULL, head BOOLEAN)",
-    "CREATE UNIQUE INDEX bench_versions_record ON bench_versions (register, record_id, head)",
-    "CREATE INDEX bench_versions_feed ON bench_versions (register, seq) WHERE feed = TRUE",
-    "CREATE TABLE bench_index (register TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
-        record_id TEXT NOT NULL, PRIMARY KEY (register, field, value, record_id)) NO_ROWID",
-];
-
-/// One record's rows: id, JSON text, and its index entries.
-struct Rows {
-    id: String,
-    data: String,
-    entries: [(&'static str, String); 3],
+/// Time the insert of persons `0..count` (`shape`: `rows` or `narrow`) in `data` (or
+/// `database_url`, unless `-`); prints records per second and the CPU-seconds of this process
+/// while it inserted (on PostgreSQL, without the server's).
+pub async fn run(data: &str, database_url: &str, count: u64, shape: &str) -> Result<()> {
+    let records: Vec<(String, String)> =
+        (0..count).map(|i| Ok((persons::id(i), serde_json::to_string(&persons::person(i))?))).collect::<Result<_>>()?;
+    let (rate, cpu) = match shape {
+        "rows" => rows(data, database_url, records).await?,
+        "narrow" => narrow(data, database_url, records).await?,
+        other => return Err(format!("unknown ceiling shape {other}: rows or narrow").into()),
+    };
+    println!("{rate:.0} {cpu:.3}");
+    Ok(())
 }
 
-fn rows(i: u64) -> Result<Rows> {
-    let p = persons::person(i);
-    let text = |pointer: &str| p.pointer(pointer).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    Ok(Rows {
-        id: persons::id(i),
-        entries: [
-            ("birth_date", text("/birth_date")),
-            ("family_name", text("/family_name")),
-            ("residence.municipality", text("/residence/municipality")),
-        ],
-        data: serde_json::to_string(&p)?,
-    })
-}
-
-fn versions_sql(rows: usize, dollar: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO bench_versions (register, record_id, kind, data, valid_from, recorded_at, feed, head) VALUES ",
-    );
-    let mut n = 0;
-    for r in 0..rows {
-        let mut p = || {
-            n += 1;
-            if dollar { format!("${n}") } else { "?".to_string() }
-        };
-        let (a, b, c, d, e) = (p(), p(), p(), p(), p());
-        let _ = write!(sql, "{}({a}, {b}, 'created', {c}, {d}, {e}, TRUE, TRUE)", if r == 0 { "" } else { ", " });
-    }
-    sql
-}
-
-fn entries_sql(entries: usize, dollar: bool) -> String {
-    let mut sql = String::from("INSERT INTO bench_index (register, field, value, record_id) VALUES ");
-    let mut n = 0;
-    for r in 0..entries {
-        let mut p = || {
-            n += 1;
-            if dollar { format!("${n}") } else { "?".to_string() }
-        };
-        let (a, b, c, d) = (p(), p(), p(), p());
-        let _ = write!(sql, "{}({a}, {b}, {c}, {d})", if r == 0 { "" } else { ", " });
-    }
-    sql
-}
-
-macro_rules! insert_chunk {
-    ($conn:expr, $records:expr, $dollar:expr, $now:expr) => {{
-        let mut tx = sqlx::Connection::begin($conn).await?;
-        for chunk in $records.chunks(VERSIONS_PER_STATEMENT) {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(versions_sql(chunk.len(), $dollar)));
-            for r in chunk {
-                q = q.bind("population").bind(&r.id).bind(&r.data).bind($now).bind($now);
-            }
-            q.execute(&mut *tx).await?;
+/// The registry's rows, through its storage layer, in an empty installation: records per
+/// second and CPU-seconds.
+async fn rows(data: &str, database_url: &str, records: Vec<(String, String)>) -> Result<(f64, f64)> {
+    let (kernel, _) = crate::scale::open(data, database_url).await?;
+    let count = records.len() as f64;
+    let now = Timestamp::now();
+    let text = |data: &serde_json::Value, pointer: &str| {
+        data.pointer(pointer).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    };
+    let mut entries: Vec<(usize, String, Arc<str>)> = Vec::new();
+    let mut batch = Vec::with_capacity(records.len());
+    for (id, json) in records {
+        let value: serde_json::Value = serde_json::from_str(&json)?;
+        let id: Arc<str> = Arc::from(id);
+        for (field, pointer) in ["/birth_date", "/family_name", "/residence/municipality"].iter().enumerate() {
+            entries.push((field, text(&value, pointer), id.clone()));
         }
-        let mut entries: Vec<(&str, &str, &str)> =
-            $records.iter().flat_map(|r| r.entries.iter().map(|(f, v)| (*f, v.as_str(), r.id.as_str()))).collect();
-        entries.sort_unstable();
-        for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(entries_sql(chunk.len(), $dollar)));
-            for (f, v, id) in chunk {
-                q = q.bind("population").bind(*f).bind(*v).bind(*id);
-            }
-            q.execute(&mut *tx).await?;
+        batch.push(BatchRow { id, data: json, valid_from: now });
+    }
+    batch.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    entries.sort_unstable();
+
+    let (started, cpu) = (Instant::now(), crate::scale::cpu_seconds());
+    let mut tx: Tx = kernel.db().begin().await?;
+    write::lock_feed(&mut tx, POPULATION).await?;
+    write::bulk_cache(&mut tx).await?;
+    let keys = write::field_keys(&mut tx, POPULATION, &["birth_date", "family_name", "municipality"]).await?;
+    let entries: Vec<SearchEntry> = entries.into_iter().map(|(field, value, id)| (keys[field], value, id)).collect();
+    write::insert_created(&mut tx, POPULATION, now, batch).await?;
+    write::add_index(&mut tx, entries).await?;
+    tx.commit().await?;
+    let measured = (count / started.elapsed().as_secs_f64(), crate::scale::cpu_seconds() - cpu);
+    kernel.db().close().await;
+    Ok(measured)
+}
+
+/// One narrow row per record: records per second and CPU-seconds.
+async fn narrow(data: &str, database_url: &str, records: Vec<(String, String)>) -> Result<(f64, f64)> {
+    let count = records.len() as f64;
+    let (started, cpu);
+    if database_url != "-" {
+        let mut conn = database_url.parse::<sqlx::postgres::PgConnectOptions>()?.connect().await?;
+        sqlx::query(
+            "CREATE TABLE bench_narrow (seq BIGSERIAL PRIMARY KEY, record_id TEXT NOT NULL, data TEXT NOT NULL)",
+        )
+        .execute(&mut conn)
+        .await?;
+        (started, cpu) = (Instant::now(), crate::scale::cpu_seconds());
+        let mut tx = conn.begin().await?;
+        for chunk in records.chunks(NARROW_PER_STATEMENT * 10) {
+            let ids: Vec<&str> = chunk.iter().map(|r| r.0.as_str()).collect();
+            let data: Vec<&str> = chunk.iter().map(|r| r.1.as_str()).collect();
+            sqlx::query("INSERT INTO bench_narrow (record_id, data) SELECT * FROM UNNEST($1::text[], $2::text[])")
+                .bind(ids)
+                .bind(data)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
-    }};
-}
-
-/// Insert `count` persons' rows; prints records per second (rows prepared outside the timing).
-pub async fn run(url: &str, count: u64) -> Result<()> {
-    let prepared: Vec<Rows> = (0..count).map(rows).collect::<Result<_>>()?;
-    let now = "2026-01-01T00:00:00.000000Z";
-    let started;
-    if url.starts_with("postgres") {
-        let mut conn = url.parse::<sqlx::postgres::PgConnectOptions>()?.connect().await?;
-        for ddl in TABLES {
-            let ddl = ddl.replace("SERIAL_KEY", "BIGSERIAL PRIMARY KEY").replace(" NO_ROWID", "");
-            sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await?;
-        }
-        started = Instant::now();
-        for records in prepared.chunks(PER_COMMIT as usize) {
-            insert_chunk!(&mut conn, records, true, now);
-        }
     } else {
-        let options = url
-            .parse::<SqliteConnectOptions>()?
+        std::fs::create_dir_all(data)?;
+        let path = std::path::Path::new(data).join("narrow.db");
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .pragma("cache_size", "-65536");
-        let mut conn = options.connect().await?;
-        for ddl in TABLES {
-            let ddl =
-                ddl.replace("SERIAL_KEY", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("NO_ROWID", "WITHOUT ROWID");
-            sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await?;
+            .pragma("cache_size", "-65536")
+            .connect()
+            .await?;
+        sqlx::query("CREATE TABLE bench_narrow (seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL, data TEXT NOT NULL)")
+            .execute(&mut conn)
+            .await?;
+        (started, cpu) = (Instant::now(), crate::scale::cpu_seconds());
+        let mut tx = conn.begin().await?;
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<(String, String)> = records.by_ref().take(NARROW_PER_STATEMENT).collect();
+            let mut sql = String::from("INSERT INTO bench_narrow (record_id, data) VALUES ");
+            for i in 0..chunk.len() {
+                let _ = write!(sql, "{}(?, ?)", if i == 0 { "" } else { ", " });
+            }
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, data) in chunk {
+                // Owned text binds without a copy.
+                query = query.bind(id).bind(data);
+            }
+            query.execute(&mut *tx).await?;
         }
-        started = Instant::now();
-        for records in prepared.chunks(PER_COMMIT as usize) {
-            insert_chunk!(&mut conn, records, false, now);
-        }
+        tx.commit().await?;
     }
-    println!("{:.0}", count as f64 / started.elapsed().as_secs_f64());
-    Ok(())
+    Ok((count / started.elapsed().as_secs_f64(), crate::scale::cpu_seconds() - cpu))
 }

@@ -1,6 +1,7 @@
 //! Tools for `bench/run-registry`: files of compact persons for the bulk import, the import's
-//! ceiling (a bare insert loop of the same rows), loading the population register at scale and
-//! timing look-ups in-process, and vouchers for the gateway calls wrk makes.
+//! ceilings (a bare insert loop of the same rows; the narrowest row holding a record), loading
+//! the population register at scale and timing look-ups in-process, and vouchers for the gateway
+//! calls wrk makes.
 
 mod ceiling;
 mod persons;
@@ -12,7 +13,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 fn usage() -> ! {
     eprintln!(
         "usage: publica-bench-registry persons csv|jsonl FROM COUNT FILE
-       publica-bench-registry ceiling DATABASE_URL COUNT
+       publica-bench-registry ceiling DATA_DIR DATABASE_URL|- COUNT rows|narrow
        publica-bench-registry load DATA_DIR DATABASE_URL|- FROM COUNT
        publica-bench-registry lookups DATA_DIR DATABASE_URL|- POPULATION SAMPLES
        publica-bench-registry import DATA_DIR DATABASE_URL|- FILE
@@ -28,7 +29,7 @@ async fn main() -> Result<()> {
         ["persons", format @ ("csv" | "jsonl"), from, count, file] => {
             persons::write_file(format, from.parse()?, count.parse()?, file)?
         }
-        ["ceiling", url, count] => ceiling::run(url, count.parse()?).await?,
+        ["ceiling", data, url, count, shape] => ceiling::run(data, url, count.parse()?, shape).await?,
         ["load", data, url, from, count] => scale::load(data, url, from.parse()?, count.parse()?).await?,
         ["lookups", data, url, population, samples] => {
             scale::lookups(data, url, population.parse()?, samples.parse()?).await?

@@ -10,6 +10,7 @@ use publica_kernel::block::KernelBlock;
 use publica_kernel::config::{Config, Secret};
 use publica_kernel::db::Timestamp;
 use publica_kernel::{Block, Kernel};
+use publica_registry::bulk::{Phase, Progress, ProgressFn};
 use publica_registry::demo::rng::Rng;
 use publica_registry::{AsOf, NewRecord, POPULATION, Registry, RegistryBlock};
 
@@ -19,7 +20,7 @@ use crate::persons;
 const PER_TRANSACTION: u64 = 100_000;
 
 /// Open the data directory (or `database_url`, unless `-`) with the kernel and registry blocks.
-async fn open(data: &str, database_url: &str) -> Result<(Kernel, Arc<Registry>)> {
+pub(crate) async fn open(data: &str, database_url: &str) -> Result<(Kernel, Arc<Registry>)> {
     let mut config = Config { data: PathBuf::from(data), ..Config::default() };
     if database_url != "-" {
         config.database_url = Some(Secret::new(database_url.to_string()));
@@ -87,11 +88,13 @@ pub async fn lookups(data: &str, database_url: &str, population: u64, samples: u
 }
 
 /// Import a file into the population register as `publica registry import` does (the same
-/// library call, for the register's owner); prints records per second.
+/// library call, for the register's owner); prints records per second, and the time of each
+/// phase to stderr.
 pub async fn import(data: &str, database_url: &str, file: &str) -> Result<()> {
     let (kernel, registry) = open(data, database_url).await?;
     let info = registry.register(POPULATION).await?;
     let options = publica_registry::bulk::ImportOptions::default();
+    let phases = phase_timer();
     let summary = publica_registry::bulk::import(
         &kernel,
         &publica_kernel::audit::Actor::operator(),
@@ -99,10 +102,37 @@ pub async fn import(data: &str, database_url: &str, file: &str) -> Result<()> {
         POPULATION,
         std::path::Path::new(file),
         &options,
-        Arc::new(|_| {}),
+        phases.clone(),
     )
     .await?;
+    // Close the last phase.
+    phases(Progress { phase: Phase::Hashing, done: 0, total: 0 });
     println!("{:.0}", summary.rows as f64 / summary.seconds);
     kernel.db().close().await;
     Ok(())
+}
+
+/// CPU time of this process (every thread, live or gone), in seconds, from /proc (10 ms ticks).
+pub(crate) fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
+/// A progress callback that prints to stderr how long each phase of an import took (wall and
+/// CPU time of the whole process); a last call with a new phase closes the one before.
+fn phase_timer() -> ProgressFn {
+    let state = std::sync::Mutex::new((None::<Phase>, Instant::now(), cpu_seconds()));
+    Arc::new(move |p: Progress| {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.0 != Some(p.phase) {
+            if let Some(previous) = state.0 {
+                let (wall, cpu) = (state.1.elapsed().as_secs_f64(), cpu_seconds() - state.2);
+                eprintln!("    {}: {wall:.3} s, cpu {cpu:.2} s", previous.as_str());
+            }
+            *state = (Some(p.phase), Instant::now(), cpu_seconds());
+        }
+    })
 }

@@ -31,10 +31,12 @@ pub const MIGRATIONS: BlockMigrations = BlockMigrations {
     sqlite: &[
         (1, "registry", include_str!("../migrations/sqlite/0001_registry.sql")),
         (2, "imports", include_str!("../migrations/sqlite/0002_imports.sql")),
+        (3, "search_keys", include_str!("../migrations/sqlite/0003_search_keys.sql")),
     ],
     postgres: &[
         (1, "registry", include_str!("../migrations/postgres/0001_registry.sql")),
         (2, "imports", include_str!("../migrations/postgres/0002_imports.sql")),
+        (3, "search_keys", include_str!("../migrations/postgres/0003_search_keys.sql")),
     ],
 };
 

@@ -2,14 +2,16 @@
 //!
 //! The file is hashed first: its SHA-256 and the register name the import, so that a second run
 //! with the same file finds the first one's progress. Then every row is coerced and validated on
-//! all cores, and the count of rows checked is committed after each chunk. Only when the whole
-//! file is good is anything written: one transaction reads the file again and inserts every
-//! record ([`Registry::insert_batch`]), so the records appear all at once; if any row is bad,
-//! the report lists row, field and problem and the register is untouched. The file is its own
-//! staging area: every pass hashes what it reads and a pass over a file whose SHA-256 is no
-//! longer the import's is abandoned (the publishing transaction rolls back). A run interrupted
-//! while checking continues after the last checked chunk; one interrupted while publishing
-//! publishes again from the start (nothing of it was committed).
+//! all cores, and the count of rows checked is committed after each chunk; a check from the top
+//! of the file also prepares the rows for writing and keeps them in memory while they fit (see
+//! the pipeline). Only when the whole file is good is anything written: one transaction inserts
+//! every record ([`crate::service::BatchWriter`]: the kept rows, then the file's rows past them,
+//! read again), so the records appear all at once; if any row is bad, the report lists row,
+//! field and problem and the register is untouched. The file is its own staging area: every
+//! pass hashes what it reads and a pass over a file whose SHA-256 is no longer the import's is
+//! abandoned (the publishing transaction rolls back). A run interrupted while checking
+//! continues after the last checked chunk; one interrupted while publishing publishes again
+//! from the start (nothing of it was committed).
 //!
 //! With `partial`, the whole file is checked first as well, then written chunk by chunk straight
 //! into the register: each chunk is visible as soon as it commits, with the count of rows
@@ -25,7 +27,7 @@ use publica_kernel::db::Timestamp;
 use publica_kernel::error::Error;
 use uuid::Uuid;
 
-use super::pipeline::Job;
+use super::pipeline::{Job, Kept};
 use super::report::Report;
 use super::source::{Format, digest};
 use super::state::{self, ImportRow, State};
@@ -236,14 +238,14 @@ pub async fn import(
         estimate,
         progress,
     };
-    let total = match row.rows_total {
-        Some(total) => total.max(0) as u64,
+    let (total, kept) = match row.rows_total {
+        Some(total) => (total.max(0) as u64, Kept::default()),
         None => job.check(checked).await?,
     };
     if options.partial {
-        job.write(actor, org, written, total).await?;
+        job.write(actor, org, written, total, kept).await?;
     } else {
-        job.publish(actor, org, total).await?;
+        job.publish(actor, org, total, kept).await?;
     }
     Ok(ImportSummary {
         import_id,

@@ -1,12 +1,19 @@
-//! The passes of an import over its file: reading rows on blocking threads (coercion and
-//! validation on all cores), checking every row, and writing the records — in one transaction,
-//! or chunk by chunk for partial imports — with the progress recorded as it goes.
+//! The passes of an import over its file: reading rows on blocking threads (coercion,
+//! validation and preparation for writing on all cores), checking every row, and writing the
+//! records — in one transaction, or chunk by chunk for partial imports — with the progress
+//! recorded as it goes.
+//!
+//! A check pass that starts at the top of the file also prepares its rows for writing (JSON
+//! text, search entries) and keeps them in memory, up to [`KEEP_BYTES`]: the writing pass then
+//! takes those rows from memory and reads the file only past them. (They come from the file the
+//! import is named after: the check pass ends with its SHA-256, or fails.)
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use publica_kernel::Kernel;
 use publica_kernel::audit::{Actor, Event};
+use publica_kernel::db::{Timestamp, Tx};
 use publica_kernel::error::Error;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -16,7 +23,11 @@ use super::import::{ImportError, Phase, Progress, ProgressFn};
 use super::report::{Report, RowError};
 use super::source::{Format, Raw, Source, SourceError, par_map, threads};
 use super::state::{self, ImportRow, State};
+use crate::service::PreparedRecord;
 use crate::{NewRecord, RegisterInfo, Registry};
+
+/// Prepared rows a check pass keeps in memory for the writing pass, in bytes.
+pub(super) const KEEP_BYTES: usize = 256 << 20;
 
 /// A chunk of rows from the reading threads.
 struct Chunk {
@@ -31,8 +42,14 @@ struct Chunk {
 struct Good {
     line: u64,
     id: String,
-    /// The record (kept by the writing passes only).
-    data: Value,
+    /// The record ready to be written (writing passes, and check passes while they keep rows).
+    prepared: Option<PreparedRecord>,
+}
+
+/// The first rows of the file, checked and prepared by the check pass.
+#[derive(Default)]
+pub(super) struct Kept {
+    rows: Vec<(u64, PreparedRecord)>,
 }
 
 /// What a pass over the file does with each row.
@@ -59,10 +76,14 @@ pub(super) struct Job {
 
 impl Job {
     /// Read the file on blocking threads, sending chunks of rows. The first `skip` rows are only
-    /// read past (a check pass still collects their identifiers). The last message is an error
-    /// if the file read is not the one the import is named after.
-    fn read(&self, skip: u64, pass: Pass) -> mpsc::Receiver<Result<Chunk, ImportError>> {
+    /// read past (a check pass still collects their identifiers). A check pass also prepares
+    /// the rows for writing while they fit in `keep` bytes, unless it skips rows or finds a bad
+    /// one. The last message is an error if the file read is not the one the import is named
+    /// after.
+    fn read(&self, skip: u64, pass: Pass, keep: usize) -> mpsc::Receiver<Result<Chunk, ImportError>> {
         let (tx, rx) = mpsc::channel(2);
+        let valid_from = self.import.valid_from;
+        let mut keep = if skip > 0 { 0 } else { keep };
         let registry = self.registry.clone();
         let info = self.info.clone();
         let path = self.path.clone();
@@ -107,7 +128,15 @@ impl Job {
                 let mut out = Chunk { read: batch.len() as u64, skipped, good: Vec::new(), errors: Vec::new() };
                 if !(skipped && pass == Pass::Write) {
                     let validate = pass == Pass::Check && !skipped;
-                    let rows = par_map(&batch, threads, |raw| row(&source, &registry, &info, raw, validate, csv));
+                    let prepare = pass == Pass::Write || (validate && keep > 0);
+                    let rows = par_map(&batch, threads, |raw| {
+                        row(&source, &registry, &info, raw, Step { validate, prepare, csv, valid_from })
+                    });
+                    if pass == Pass::Check && prepare {
+                        let size: usize =
+                            rows.iter().flatten().filter_map(|g| g.prepared.as_ref()).map(|p| p.size()).sum();
+                        keep = keep.saturating_sub(size);
+                    }
                     for (raw, result) in batch.iter().zip(rows) {
                         match result {
                             Ok(good) if pass == Pass::Check => {
@@ -122,10 +151,16 @@ impl Job {
                                         ),
                                     ));
                                 }
+                                if good.prepared.is_some() {
+                                    out.good.push(good);
+                                }
                             }
                             Ok(good) => out.good.push(good),
                             Err(errors) => out.errors.extend(errors),
                         }
+                    }
+                    if !out.errors.is_empty() {
+                        keep = 0;
                     }
                 }
                 if tx.blocking_send(Ok(out)).is_err() {
@@ -141,16 +176,27 @@ impl Job {
     }
 
     /// Check every row after the first `skip` (checked by an earlier run), committing the count
-    /// after each chunk. Returns the number of data rows.
-    pub(super) async fn check(&self, skip: u64) -> Result<u64, ImportError> {
-        let mut chunks = self.read(skip, Pass::Check);
+    /// after each chunk. Returns the number of data rows, and the first rows prepared for
+    /// writing when the pass started at the top of the file.
+    pub(super) async fn check(&self, skip: u64) -> Result<(u64, Kept), ImportError> {
+        let mut chunks = self.read(skip, Pass::Check, KEEP_BYTES);
         let mut report = Report::new(self.max_errors);
         let mut done = 0u64;
+        let mut kept = Kept::default();
+        // Rows are kept while every row so far was kept: a prefix of the file.
+        let mut keeping = skip == 0;
         let db = self.kernel.db();
         while let Some(chunk) = chunks.recv().await {
             let chunk = chunk?;
             report.extend(chunk.errors);
             done += chunk.read;
+            // A chunk is prepared whole or not at all; once one is not, the kept rows end.
+            keeping = keeping && report.is_clean() && chunk.good.len() as u64 == chunk.read;
+            if keeping {
+                kept.rows.extend(chunk.good.into_iter().filter_map(|g| Some((g.line, g.prepared?))));
+            } else if !report.is_clean() {
+                kept.rows = Vec::new();
+            }
             if !chunk.skipped && report.is_clean() {
                 state::checked(db, &self.import.id, done as i64, None).await?;
             }
@@ -163,25 +209,42 @@ impl Job {
             return Err(ImportError::Rejected(report));
         }
         state::checked(db, &self.import.id, done as i64, Some(done as i64)).await?;
-        Ok(done)
+        Ok((done, kept))
+    }
+
+    /// The chunks a writing pass writes after the first `skip` rows of the `total`: the kept
+    /// rows first (there are none unless `skip` is 0), then the file's rows past them.
+    fn rows_to_write(&self, skip: u64, total: u64, kept: Kept) -> ToWrite {
+        let kept = if skip == 0 { kept.rows } else { Vec::new() };
+        let from = skip + kept.len() as u64;
+        let file = (from < total).then(|| self.read(from, Pass::Write, 0));
+        ToWrite { kept: kept.into_iter(), chunk: self.chunk, file }
+    }
+
+    /// A chunk's records to write, and the line and identifier of each (to name a clash).
+    fn split(good: Vec<Good>) -> (Vec<PreparedRecord>, Vec<(u64, String)>) {
+        let lines = good.iter().map(|g| (g.line, g.id.clone())).collect();
+        (good.into_iter().filter_map(|g| g.prepared).collect(), lines)
     }
 
     /// Insert every record in one transaction.
-    pub(super) async fn publish(&self, actor: &Actor, org: Uuid, total: u64) -> Result<(), ImportError> {
-        let mut chunks = self.read(0, Pass::Write);
+    pub(super) async fn publish(&self, actor: &Actor, org: Uuid, total: u64, kept: Kept) -> Result<(), ImportError> {
+        let mut rows = self.rows_to_write(0, total, kept);
         let mut tx = self.kernel.db().begin().await?;
+        let mut writer = self.registry.batch_writer(&mut tx, &self.info).await?;
         let mut done = 0u64;
         self.report(Phase::Publishing, 0, total);
-        while let Some(chunk) = chunks.recv().await {
+        while let Some(chunk) = rows.next().await {
             let chunk = self.good(chunk?, done)?;
-            let lines: Vec<(u64, String)> = chunk.good.iter().map(|g| (g.line, g.id.clone())).collect();
-            if let Err(e) = self.registry.insert_batch(&mut tx, &self.info, &self.records(chunk.good)).await {
+            let (records, lines) = Self::split(chunk.good);
+            if let Err(e) = writer.insert(&mut tx, records).await {
                 drop(tx);
                 return Err(self.clash(e, &lines, done).await);
             }
             done += chunk.read;
             self.report(Phase::Publishing, done, total);
         }
+        writer.finish(&mut tx).await?;
         state::written(&mut tx, &self.import.id, done as i64).await?;
         state::finish(&mut tx, &self.import.id, State::Published).await?;
         self.audit(&mut tx, actor, org, done).await?;
@@ -191,23 +254,28 @@ impl Job {
 
     /// Write every row after the first `skip` (written by an earlier run) into the register,
     /// one committed chunk at a time.
-    pub(super) async fn write(&self, actor: &Actor, org: Uuid, skip: u64, total: u64) -> Result<(), ImportError> {
-        let mut chunks = self.read(skip, Pass::Write);
+    pub(super) async fn write(
+        &self,
+        actor: &Actor,
+        org: Uuid,
+        skip: u64,
+        total: u64,
+        kept: Kept,
+    ) -> Result<(), ImportError> {
+        let mut rows = self.rows_to_write(skip, total, kept);
         let db = self.kernel.db();
         let mut done = skip;
         self.report(Phase::Writing, done, total);
-        while let Some(chunk) = chunks.recv().await {
-            let chunk = chunk?;
-            if chunk.skipped {
-                continue;
-            }
-            let chunk = self.good(chunk, done)?;
-            let lines: Vec<(u64, String)> = chunk.good.iter().map(|g| (g.line, g.id.clone())).collect();
+        while let Some(chunk) = rows.next().await {
+            let chunk = self.good(chunk?, done)?;
             let mut tx = db.begin().await?;
-            if let Err(e) = self.registry.insert_batch(&mut tx, &self.info, &self.records(chunk.good)).await {
+            let mut writer = self.registry.batch_writer(&mut tx, &self.info).await?;
+            let (records, lines) = Self::split(chunk.good);
+            if let Err(e) = writer.insert(&mut tx, records).await {
                 drop(tx);
                 return Err(self.clash(e, &lines, done).await);
             }
+            writer.finish(&mut tx).await?;
             done += chunk.read;
             state::written(&mut tx, &self.import.id, done as i64).await?;
             tx.commit().await?;
@@ -233,10 +301,6 @@ impl Job {
         }
     }
 
-    fn records(&self, good: Vec<Good>) -> Vec<NewRecord> {
-        good.into_iter().map(|g| NewRecord { id: g.id, data: g.data, valid_from: self.import.valid_from }).collect()
-    }
-
     /// An insert failed: a clash with a record already in the register becomes a report naming
     /// the row; anything else is returned as it is. The import is marked failed.
     async fn clash(&self, error: Error, rows: &[(u64, String)], done: u64) -> ImportError {
@@ -257,7 +321,7 @@ impl Job {
         ImportError::Rejected(report)
     }
 
-    async fn audit(&self, tx: &mut publica_kernel::db::Tx, actor: &Actor, org: Uuid, rows: u64) -> Result<(), Error> {
+    async fn audit(&self, tx: &mut Tx, actor: &Actor, org: Uuid, rows: u64) -> Result<(), Error> {
         let event =
             Event::new(actor, "registry.import.completed", "register", &self.info.name).org(org).details(json!({
                 "import_id": self.import.id,
@@ -272,24 +336,76 @@ impl Job {
     }
 }
 
-/// Coerce one row and, when `validate`, validate it (keeping only its identifier); otherwise
-/// keep the record.
+/// The chunks of a writing pass: kept rows, then the file's.
+struct ToWrite {
+    kept: std::vec::IntoIter<(u64, PreparedRecord)>,
+    chunk: usize,
+    file: Option<mpsc::Receiver<Result<Chunk, ImportError>>>,
+}
+
+impl ToWrite {
+    async fn next(&mut self) -> Option<Result<Chunk, ImportError>> {
+        if self.kept.len() > 0 {
+            let good: Vec<Good> = self
+                .kept
+                .by_ref()
+                .take(self.chunk)
+                .map(|(line, prepared)| Good { line, id: prepared.id.clone(), prepared: Some(prepared) })
+                .collect();
+            return Some(Ok(Chunk { read: good.len() as u64, skipped: false, good, errors: Vec::new() }));
+        }
+        loop {
+            match self.file.as_mut()?.recv().await? {
+                Ok(chunk) if chunk.skipped => continue,
+                other => return Some(other),
+            }
+        }
+    }
+}
+
+/// What [`row`] does besides coercing.
+#[derive(Clone, Copy)]
+struct Step {
+    /// Check the record against the register.
+    validate: bool,
+    /// Prepare it for writing.
+    prepare: bool,
+    csv: bool,
+    valid_from: Timestamp,
+}
+
+/// Coerce one row, validate it (`step.validate`: identifier and schema; otherwise the
+/// identifier is taken as it is, the row being known good) and prepare it for writing
+/// (`step.prepare`).
 fn row(
     source: &Source,
     registry: &Registry,
     info: &RegisterInfo,
     raw: &Raw,
-    validate: bool,
-    csv: bool,
+    step: Step,
 ) -> Result<Good, Vec<RowError>> {
     let data = source.parse(raw)?;
-    if validate {
-        let id = registry.validate(info, &data).map_err(|e| vec![row_error(raw.row, e, csv)])?;
-        return Ok(Good { line: raw.row, id, data: Value::Null });
+    let id = if step.validate {
+        registry.validate(info, &data).map_err(|e| vec![row_error(raw.row, e, step.csv)])?
+    } else {
+        match data.get(&info.id_field) {
+            Some(Value::String(id)) => id.clone(),
+            _ => {
+                return Err(vec![RowError::new(
+                    raw.row,
+                    info.id_field.clone(),
+                    "is required: the record's identifier",
+                )]);
+            }
+        }
+    };
+    if !step.prepare {
+        return Ok(Good { line: raw.row, id, prepared: None });
     }
-    match data.get(&info.id_field) {
-        Some(Value::String(id)) => Ok(Good { line: raw.row, id: id.clone(), data }),
-        _ => Err(vec![RowError::new(raw.row, info.id_field.clone(), "is required: the record's identifier")]),
+    let record = NewRecord { id, data, valid_from: step.valid_from };
+    match registry.prepare(info, &record) {
+        Ok(prepared) => Ok(Good { line: raw.row, id: record.id, prepared: Some(prepared) }),
+        Err(e) => Err(vec![RowError::row(raw.row, e.to_string())]),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `Registry` service: register definitions, bitemporal reads, search and the change feed
 //! here; writes in [`write`]. Other blocks reach registers only through it.
 
+mod batch;
 mod config;
 mod write;
 
@@ -14,6 +15,7 @@ use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
 use serde_json::{Value, json};
 
+pub use batch::{BatchWriter, PreparedRecord};
 pub use config::RegistryConfig;
 
 use crate::domain::schema::CompiledRegister;

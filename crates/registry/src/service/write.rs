@@ -1,13 +1,12 @@
 //! Writes to registers: create, change, correct, delete (one record per transaction, owner
-//! only, audited) and bulk insertion inside the caller's transaction.
+//! only, audited). Bulk insertion is in [`super::batch`].
 //!
 //! A change from D supersedes the head and writes its copy closed at D plus the new fact from
 //! D; a correction supersedes the head and writes the corrected fact over the same valid time;
 //! a deletion from D writes the closed copy and a `deleted` version from D. Superseded rows
 //! stay: every read "valid at X as known at Y" remains answerable.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
+use std::sync::Arc;
 
 use publica_kernel::audit::{Actor, Event};
 use publica_kernel::db::{Timestamp, Tx};
@@ -16,10 +15,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Registry;
-use crate::domain::register::{IndexField, index_entries, index_values};
-use crate::domain::{ChangeKind, NewRecord, Record, RegisterInfo};
+use crate::domain::register::{IndexField, index_values};
+use crate::domain::{ChangeKind, Record, RegisterInfo};
 use crate::store;
-use crate::store::write::{BatchRow, NewVersion};
+use crate::store::write::NewVersion;
 
 /// Longest reason for a correction or deletion, in characters.
 const MAX_REASON: usize = 1000;
@@ -95,37 +94,64 @@ async fn insert_head(tx: &mut Tx, version: &NewVersion<'_>) -> Result<i64> {
     })
 }
 
-/// Bring a record's index entries from the values of `old` data to those of `new`.
+/// The search keys of `fields` (as [`store::write::field_keys`]).
+async fn keys(tx: &mut Tx, register: &str, fields: &[IndexField]) -> Result<Vec<i64>> {
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    store::write::field_keys(tx, register, &names).await
+}
+
+/// The key of the field named `name` among `fields`, whose keys are `keys`.
+fn key_of(fields: &[IndexField], keys: &[i64], name: &str) -> Result<i64> {
+    fields
+        .iter()
+        .position(|f| f.name == name)
+        .and_then(|i| keys.get(i).copied())
+        .ok_or_else(|| Error::internal(format!("no search key for field {name}")))
+}
+
+/// Bring a record's search entries from the values of `old` data to those of `new`.
 async fn reindex(tx: &mut Tx, register: &str, id: &str, fields: &[IndexField], old: &Value, new: &Value) -> Result<()> {
     let old = index_values(fields, old);
     let new = index_values(fields, new);
-    let removed: Vec<(String, String)> = old.iter().filter(|e| !new.contains(e)).cloned().collect();
-    let added: Vec<(&str, &str, &str)> =
-        new.iter().filter(|e| !old.contains(e)).map(|(f, v)| (f.as_str(), v.as_str(), id)).collect();
-    store::write::remove_index(tx, register, id, &removed).await?;
-    store::write::add_index(tx, register, &added).await
+    if old == new {
+        return Ok(());
+    }
+    let keys = keys(tx, register, fields).await?;
+    let removed = old
+        .iter()
+        .filter(|e| !new.contains(e))
+        .map(|(f, v)| Ok((key_of(fields, &keys, f)?, v.clone())))
+        .collect::<Result<Vec<_>>>()?;
+    let shared: Arc<str> = Arc::from(id);
+    let mut added = new
+        .iter()
+        .filter(|e| !old.contains(e))
+        .map(|(f, v)| Ok((key_of(fields, &keys, f)?, v.clone(), shared.clone())))
+        .collect::<Result<Vec<_>>>()?;
+    added.sort_unstable();
+    store::write::remove_index(tx, id, &removed).await?;
+    store::write::add_index(tx, added).await
 }
 
 /// Rebuild a register's whole search index from its heads (when its searchable fields change).
 pub(super) async fn rebuild_index(tx: &mut Tx, register: &str, fields: &[IndexField]) -> Result<()> {
     store::write::clear_index(tx, register).await?;
+    let keys = keys(tx, register, fields).await?;
     let mut after = String::new();
     loop {
         let page = store::write::heads_data(tx, register, &after, 1000).await?;
         let Some((last, _)) = page.last() else { break };
         after = last.clone();
-        let values: Vec<(&str, Vec<(String, String)>)> = page
-            .iter()
-            .map(|(id, data)| {
-                let data: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-                (id.as_str(), index_values(fields, &data))
-            })
-            .collect();
-        let entries: Vec<(&str, &str, &str)> = values
-            .iter()
-            .flat_map(|(id, pairs)| pairs.iter().map(move |(f, v)| (f.as_str(), v.as_str(), *id)))
-            .collect();
-        store::write::add_index(tx, register, &entries).await?;
+        let mut entries = Vec::new();
+        for (id, data) in page {
+            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let id: Arc<str> = Arc::from(id);
+            for (field, value) in index_values(fields, &data) {
+                entries.push((key_of(fields, &keys, &field)?, value, id.clone()));
+            }
+        }
+        entries.sort_unstable();
+        store::write::add_index(tx, entries).await?;
     }
     Ok(())
 }
@@ -355,44 +381,5 @@ impl Registry {
         self.kernel.audit(&mut tx, record_event(actor, "registry.record.deleted", org, register, id, event)).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Insert new records (kind created, in the change feed) inside the caller's transaction,
-    /// already validated by the caller with [`Registry::validate`]; no audit entry per record
-    /// (audit the import once). Conflict naming the id when a record exists already or appears
-    /// twice. Call it before appending the import's audit entry: it takes the register's feed
-    /// lock, which writers take before the audit log's.
-    pub async fn insert_batch(&self, tx: &mut Tx, register: &RegisterInfo, rows: &[NewRecord]) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut seen = HashSet::with_capacity(rows.len());
-        if let Some(twice) = rows.iter().find(|r| !seen.insert(r.id.as_str())) {
-            return Err(Error::Conflict(format!("{} record {} appears twice", register.name, twice.id)));
-        }
-        let compiled = self.compiled(register)?;
-        store::write::lock_feed(tx, &register.name).await?;
-        store::write::bulk_cache(tx).await?;
-        // In identifier order, and index entries in key order: B-tree inserts then touch
-        // neighbouring pages instead of random ones.
-        let mut sorted: Vec<&NewRecord> = rows.iter().collect();
-        sorted.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let batch = sorted
-            .iter()
-            .map(|r| Ok(BatchRow { id: &r.id, data: serde_json::to_string(&r.data)?, valid_from: r.valid_from }))
-            .collect::<Result<Vec<BatchRow<'_>>, serde_json::Error>>()
-            .map_err(Error::internal)?;
-        store::write::insert_created(tx, &register.name, Timestamp::now(), &batch).await?;
-        drop(batch);
-        let mut entries: Vec<(&str, Cow<'_, str>, &str)> = sorted
-            .iter()
-            .flat_map(|r| {
-                index_entries(&compiled.index_fields, &r.data).into_iter().map(|(f, v)| (f, v, r.id.as_str()))
-            })
-            .collect();
-        entries.sort_unstable();
-        entries.dedup();
-        let entries: Vec<(&str, &str, &str)> = entries.iter().map(|(f, v, id)| (*f, v.as_ref(), *id)).collect();
-        store::write::add_index(tx, &register.name, &entries).await
     }
 }

@@ -1,5 +1,5 @@
 //! Persistence of registers and record versions: the same SQL on SQLite and PostgreSQL. Reads
-//! are here, writes in [`write`], register definitions in [`registers`].
+//! are here, writes in [`mod@write`], register definitions in [`registers`].
 
 pub mod registers;
 pub mod write;
@@ -168,8 +168,8 @@ pub async fn search(
 /// How many index entries match a filter, counting up to 1,000.
 async fn capped_count(db: &Db, register: &str, filter: &(String, String), after_id: &str) -> Result<i64> {
     let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM registry_index WHERE register = $1 AND field = $2 AND value = $3 \
-         AND record_id > $4 LIMIT 1000) AS capped")
+        "SELECT COUNT(*) FROM (SELECT 1 FROM registry_search WHERE key = (SELECT key FROM registry_fields \
+         WHERE register = $1 AND field = $2) AND value = $3 AND record_id > $4 LIMIT 1000) AS capped")
         .bind(register).bind(&filter.0).bind(&filter.1).bind(after_id).fetch_one(pool).await)?;
     Ok(count)
 }
@@ -183,14 +183,14 @@ async fn matching_ids(
     limit: i64,
 ) -> Result<Vec<String>> {
     let mut sql = String::from(
-        "SELECT i.record_id FROM registry_index i WHERE i.register = $1 AND i.field = $2 AND i.value = $3 \
-         AND i.record_id > $4",
+        "SELECT i.record_id FROM registry_search i WHERE i.key = (SELECT key FROM registry_fields \
+         WHERE register = $1 AND field = $2) AND i.value = $3 AND i.record_id > $4",
     );
     for n in 1..filters.len() {
         let p = 4 + 2 * n;
         sql.push_str(&format!(
-            " AND (SELECT COUNT(*) FROM registry_index x WHERE x.register = $1 AND x.field = ${p} \
-             AND x.value = ${} AND x.record_id = i.record_id) > 0",
+            " AND (SELECT COUNT(*) FROM registry_search x WHERE x.key = (SELECT key FROM registry_fields \
+             WHERE register = $1 AND field = ${p}) AND x.value = ${} AND x.record_id = i.record_id) > 0",
             p + 1
         ));
     }

@@ -4,6 +4,7 @@
 mod bulk;
 mod demo;
 mod govstack;
+mod migrate;
 mod pages;
 mod records;
 
