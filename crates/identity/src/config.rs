@@ -32,6 +32,11 @@ pub struct IdentityConfig {
     /// second factor is not asked again for that long, except where the level asked forbids it
     /// (aal3, a verified identity, staff). 0 turns the feature off. See `docs/identity.md`.
     pub remember_device_days: i64,
+    /// Let clients register back-channel logout URIs on this machine or the local network
+    /// (loopback, private, link-local addresses, plain `http`), and post logout tokens there.
+    /// Off by default: such a URI would let a client make the provider reach internal services.
+    /// For development and tests only; `publica serve --demo` turns it on.
+    pub allow_local_logout_uris: bool,
     /// `acr` values (and vectors of trust) Publica accepts and reports, with the identity and
     /// authentication levels each one stands for. See `docs/identity.md`.
     pub acr: BTreeMap<String, AcrLevel>,
@@ -58,6 +63,7 @@ impl Default for IdentityConfig {
             id_token_seconds: 300,
             refresh_token_days: 30,
             remember_device_days: 30,
+            allow_local_logout_uris: false,
             acr: crate::domain::assurance::default_acr_map(),
         }
     }

@@ -15,6 +15,8 @@ oidc-error-pushed = The prepared request has expired or was already used.
 oidc-error-expired = This sign-in request has expired or was already answered.
 oidc-error-logout = The sign-out request from the service is not valid.
 oidc-error-post-logout-uri = The sign-out request asks to send you to an address the service has not registered, so it is not followed.
+oidc-error-other-browser = This sign-in request was started in another browser (or this browser’s cookies were cleared). For your safety it can only be finished where it began: go back to the service and start again here.
+oidc-error-logout-expired = This sign-out request has expired. Go back to the service and sign out again.
 
 oidc-consent-title = Share your information with { $client }?
 oidc-consent-lead = { $client }, run by { $organisation }, asks to know who you are.

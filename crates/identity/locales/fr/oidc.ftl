@@ -15,6 +15,8 @@ oidc-error-pushed = La demande préparée a expiré ou a déjà servi.
 oidc-error-expired = Cette demande de connexion a expiré ou a déjà reçu une réponse.
 oidc-error-logout = La demande de déconnexion du service n’est pas valide.
 oidc-error-post-logout-uri = La demande de déconnexion veut vous envoyer à une adresse que le service n’a pas enregistrée : elle n’est donc pas suivie.
+oidc-error-other-browser = Cette demande de connexion a été commencée dans un autre navigateur (ou les cookies de ce navigateur ont été effacés). Pour votre sécurité, elle ne peut être terminée que là où elle a commencé : retournez sur le service et recommencez ici.
+oidc-error-logout-expired = Cette demande de déconnexion a expiré. Retournez sur le service et déconnectez-vous à nouveau.
 
 oidc-consent-title = Partager vos informations avec { $client } ?
 oidc-consent-lead = { $client }, service de { $organisation }, demande à savoir qui vous êtes.

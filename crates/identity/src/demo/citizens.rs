@@ -17,7 +17,7 @@ use crate::proofing::facts::{self, FactsInput, name_key};
 use crate::service::Identity;
 
 /// The level of each demo citizen, in order.
-const LEVELS: [&str; 4] = ["aal1", "aal2", "verified", "verified"];
+const LEVELS: [&str; 5] = ["aal1", "aal2", "verified", "verified", "aal2"];
 const DOMAIN: &str = "citizen.demoland.example";
 /// How far into the register the search for living adults goes.
 const SEARCHED: i64 = 2_000;

@@ -1,6 +1,8 @@
 //! The "Demoland Tax Office" web app's two clients: a confidential one (`client_secret_basic`,
 //! refresh tokens, back-channel logout) and a public one (PKCE, no secret), with fixed ids and a
-//! secret derived from the master key.
+//! secret derived from the master key. The confidential client's back-channel logout URI is on
+//! 127.0.0.1, which the provider calls only where local URIs are allowed: the demo
+//! (`publica serve --demo`) allows them (see `Identity::allows_local_uris`).
 
 use publica_kernel::Kernel;
 use publica_kernel::crypto::b64url;

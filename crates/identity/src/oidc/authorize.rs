@@ -5,6 +5,10 @@
 //! `GET /identity/authorize/problem`); `GET /identity/authorize/continue/{interaction}`; and
 //! pushed authorization requests (`POST /identity/par`, RFC 9126).
 //!
+//! Starting an interaction (re)sets the browser-binding cookie (`publica_oidc_browser`, path
+//! `/identity`, HttpOnly, `SameSite=Lax`, for as long as an interaction lives); continuing it
+//! without that cookie shows an error page (see [`super::flow`]).
+//!
 //! A request's `ui_locales` sets the page language for the interaction: the consent page uses
 //! it, the sign-in page receives it as a parameter, and when the browser has no language
 //! cookie yet a session cookie with it is set, so every page of the interaction follows.
@@ -23,7 +27,7 @@ use publica_kernel::web::PageCtx;
 use serde::{Deserialize, Serialize};
 
 use super::error::{OAuthError, no_store};
-use super::flow::{Started, continue_path};
+use super::flow::{BROWSER_COOKIE, INTERACTION_MINUTES, Started, continue_path};
 use super::pages::{Pages, error_page};
 use super::request::{self, PAR_PREFIX, Params, Rejection};
 use super::store;
@@ -50,28 +54,52 @@ fn language_cookie(identity: &Identity, headers: &HeaderMap, params: &Params) ->
     Some(Cookie::build((LANG_COOKIE, lang.code())).path("/").same_site(SameSite::Lax).secure(https).build())
 }
 
+/// The value binding this browser's interactions: the one its cookie holds, or a new one; and
+/// the cookie to (re)set, which lives as long as an interaction.
+fn browser_binding(identity: &Identity, headers: &HeaderMap) -> (String, Cookie<'static>) {
+    let value = browser_cookie(headers).unwrap_or_else(random_token);
+    let https = publica_kernel::web::is_https(identity.kernel(), headers);
+    let cookie = Cookie::build((BROWSER_COOKIE, value.clone()))
+        .path("/identity")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .max_age(time::Duration::minutes(INTERACTION_MINUTES))
+        .build();
+    (value, cookie)
+}
+
+/// The value of the browser's binding cookie, when it has a well-formed one.
+pub(super) fn browser_cookie(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(BROWSER_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| (32..=128).contains(&v.len()))
+}
+
 /// Start, then continue at once with whoever is signed in: where to send the browser.
 async fn authorize(
     identity: &Identity,
     headers: &HeaderMap,
     origin: &Origin,
     params: Params,
+    browser: &str,
 ) -> Result<Result<String, Rejection>, Error> {
-    match identity.start_authorization(params).await? {
+    match identity.start_authorization(params, browser).await? {
         Started::Rejected(rejection) => Ok(Err(rejection)),
         Started::Interaction(id) => {
             let session = identity.signed_in(headers).await?;
-            Ok(Ok(identity.continue_authorization(&id, session.as_ref(), origin).await?))
+            Ok(Ok(identity.continue_authorization(&id, session.as_ref(), origin, Some(browser)).await?))
         }
     }
 }
 
-fn redirect_with(location: &str, cookie: Option<Cookie<'static>>) -> Response {
+fn redirect_with(location: &str, cookies: impl IntoIterator<Item = Cookie<'static>>) -> Response {
     let mut response = Redirect::to(location).into_response();
-    if let Some(cookie) = cookie
-        && let Ok(value) = HeaderValue::from_str(&cookie.to_string())
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
     no_store(&mut response);
     response
@@ -92,8 +120,9 @@ pub(super) async fn get(
         .flatten()
         .and_then(|l| l.split_whitespace().find_map(publica_kernel::i18n::Lang::parse));
     let ctx = super::pages::in_lang(ctx, lang);
-    match authorize(&pages.identity, &headers, &origin, params).await {
-        Ok(Ok(location)) => redirect_with(&location, cookie),
+    let (browser, binding) = browser_binding(&pages.identity, &headers);
+    match authorize(&pages.identity, &headers, &origin, params, &browser).await {
+        Ok(Ok(location)) => redirect_with(&location, cookie.into_iter().chain([binding])),
         Ok(Err(Rejection::Redirect(e))) => redirect_with(&request::error_location(&e, pages.identity.issuer()), None),
         Ok(Err(Rejection::Page { message, detail })) => error_page(ctx, StatusCode::BAD_REQUEST, message, Some(detail)),
         Err(e) => publica_kernel::web::PageError(e).into_response(),
@@ -106,8 +135,9 @@ pub(super) async fn get(
 pub(super) async fn post(State(identity): State<Arc<Identity>>, headers: HeaderMap, body: Bytes) -> Response {
     let params = Params(url::form_urlencoded::parse(&body).into_owned().collect());
     let cookie = language_cookie(&identity, &headers, &params);
-    match identity.start_authorization(params).await {
-        Ok(Started::Interaction(id)) => redirect_with(&continue_path(&id), cookie),
+    let (browser, binding) = browser_binding(&identity, &headers);
+    match identity.start_authorization(params, &browser).await {
+        Ok(Started::Interaction(id)) => redirect_with(&continue_path(&id), cookie.into_iter().chain([binding])),
         Ok(Started::Rejected(Rejection::Redirect(e))) => {
             redirect_with(&request::error_location(&e, identity.issuer()), None)
         }
@@ -139,13 +169,14 @@ pub(super) async fn resume(
     let identity = &pages.identity;
     let outcome = async {
         let session = identity.signed_in(&headers).await?;
-        identity.continue_authorization(&id, session.as_ref(), &origin).await
+        identity.continue_authorization(&id, session.as_ref(), &origin, browser_cookie(&headers).as_deref()).await
     };
     match outcome.await {
         Ok(location) => redirect_with(&location, None),
         Err(Error::NotFound(_) | Error::Conflict(_)) => {
             error_page(ctx, StatusCode::BAD_REQUEST, "oidc-error-expired", None)
         }
+        Err(Error::Forbidden(_)) => error_page(ctx, StatusCode::FORBIDDEN, "oidc-error-other-browser", None),
         Err(e) => publica_kernel::web::PageError(e).into_response(),
     }
 }
@@ -187,10 +218,13 @@ impl Identity {
         }
         let now = Timestamp::now();
         if let Some(token) = params.get("request").map_err(OAuthError::invalid_request)? {
+            // RFC 9126 §3 and RFC 9101 §5: the object's parameters, and only they, make the request.
+            let invalid_object = |e: String| OAuthError::new("invalid_request_object", e);
             let claims = request::verify_request_object(token, client, self.issuer(), now.unix_seconds())
-                .map_err(|e| OAuthError::new("invalid_request_object", e))?;
-            params.merge_request_object(&claims);
-            params.0.retain(|(k, _)| k != "request");
+                .map_err(invalid_object)?;
+            let inner = params.from_request_object(&claims).map_err(invalid_object)?;
+            self.spend_request_object(client, &claims).await?.map_err(invalid_object)?;
+            *params = inner;
         }
         if !params.0.iter().any(|(k, _)| k == "client_id") {
             params.0.push(("client_id".into(), client.client_id.clone()));

@@ -69,6 +69,31 @@ pub fn parse_claims_parameter(text: &str) -> Result<Value, String> {
     Ok(value)
 }
 
+/// The `claims` parameter narrowed to what the client may receive: in its `userinfo` and
+/// `id_token` members, the personal claims whose scope the client is allowed
+/// (`client_scopes`) and the claims about the authentication (`acr`, `auth_time`…). Other
+/// claims, unknown or not allowed, are dropped, as OpenID Connect Core §5.5 ignores claims a
+/// provider does not release; `None` when nothing is left.
+pub fn allowed(claims: Value, client_scopes: &[String]) -> Option<Value> {
+    let may = |name: &str| PROTOCOL_CLAIMS.contains(&name) || may_receive(name, client_scopes);
+    let Value::Object(mut object) = claims else { return None };
+    let mut out = Map::new();
+    for target in [Target::Userinfo, Target::IdToken] {
+        let Some(Value::Object(members)) = object.remove(target.member()) else { continue };
+        let kept: Map<String, Value> = members.into_iter().filter(|(name, _)| may(name)).collect();
+        if !kept.is_empty() {
+            out.insert(target.member().to_string(), Value::Object(kept));
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Whether a client allowed `client_scopes` may receive the personal claim `name` (one the
+/// scope that implies it is among them).
+pub fn may_receive(name: &str, client_scopes: &[String]) -> bool {
+    CLAIMS.iter().any(|(claim, scope)| *claim == name && client_scopes.iter().any(|s| s == scope))
+}
+
 /// The personal claims named in the `claims` parameter for `target`.
 pub fn named(claims: Option<&Value>, target: Target) -> Vec<String> {
     claims
@@ -215,6 +240,21 @@ mod tests {
         assert!(parse_claims_parameter(r#"{"id_token":{"email":3}}"#).is_err());
         let acr = parse_claims_parameter(r#"{"id_token":{"acr":{"essential":true,"values":["a","b"]}}}"#).expect("ok");
         assert_eq!(acr_request(Some(&acr)), Some((vec!["a".into(), "b".into()], true)));
+    }
+
+    #[test]
+    fn claims_beyond_the_clients_scopes_are_dropped() {
+        let asked = parse_claims_parameter(
+            r#"{"id_token":{"email":null,"birthdate":{"essential":true},"acr":{"essential":true,"values":["x"]}},
+                "userinfo":{"national_id":null,"shoe_size":null},"verified_claims":{}}"#,
+        )
+        .expect("valid");
+        let scopes = vec!["openid".to_string(), "email".to_string()];
+        let kept = allowed(asked, &scopes).expect("something left");
+        assert_eq!(kept, json!({"id_token": {"email": null, "acr": {"essential": true, "values": ["x"]}}}));
+        assert_eq!(requested(&scopes, Some(&kept)), vec!["email", "email_verified"]);
+        let nothing = parse_claims_parameter(r#"{"userinfo":{"national_id":null}}"#).expect("valid");
+        assert_eq!(allowed(nothing, &scopes), None);
     }
 
     #[test]

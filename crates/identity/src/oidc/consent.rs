@@ -1,6 +1,7 @@
 //! The consent page (`/identity/consent/{interaction}`): what the client asks for, in words,
 //! with approve and refuse buttons. An approval is remembered per account and client (until
-//! the person withdraws it from their account page); `prompt=consent` asks again.
+//! the person withdraws it from their account page); `prompt=consent` asks again. Only the
+//! browser that started the interaction sees and answers it.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,6 +11,7 @@ use publica_kernel::error::Error;
 use publica_kernel::web::{PageCtx, PageError, render};
 use serde::Deserialize;
 
+use super::authorize::browser_cookie;
 use super::claims;
 use super::error::no_store;
 use super::flow::continue_path;
@@ -34,6 +36,11 @@ fn expired(ctx: PageCtx) -> Response {
     error_page(ctx, StatusCode::BAD_REQUEST, "oidc-error-expired", None)
 }
 
+/// The interaction was started in another browser (its binding cookie is missing or differs).
+fn other_browser(ctx: PageCtx) -> Response {
+    error_page(ctx, StatusCode::FORBIDDEN, "oidc-error-other-browser", None)
+}
+
 pub(super) async fn show(
     State(pages): State<Pages>,
     ctx: PageCtx,
@@ -44,9 +51,10 @@ pub(super) async fn show(
     let Some(_session) = identity.signed_in(&headers).await? else {
         return Ok(Redirect::to(&continue_path(&id)).into_response());
     };
-    let interaction = match identity.interaction(&id).await {
+    let interaction = match identity.bound_interaction(&id, browser_cookie(&headers).as_deref()).await {
         Ok(i) => i,
         Err(Error::NotFound(_)) => return Ok(expired(ctx)),
+        Err(Error::Forbidden(_)) => return Ok(other_browser(ctx)),
         Err(e) => return Err(e.into()),
     };
     let ctx = in_lang(ctx, interaction.request.lang());
@@ -84,9 +92,10 @@ pub(super) async fn decide(
     let Some(session) = identity.signed_in(&headers).await? else {
         return Ok(Redirect::to(&continue_path(&id)).into_response());
     };
+    let browser = browser_cookie(&headers);
     let outcome = match form.decision.as_str() {
-        "allow" => identity.approve_consent(&id, &session, &origin).await,
-        "deny" => identity.deny_consent(&id, &session, &origin).await,
+        "allow" => identity.approve_consent(&id, &session, &origin, browser.as_deref()).await,
+        "deny" => identity.deny_consent(&id, &session, &origin, browser.as_deref()).await,
         _ => return Err(Error::invalid("decision", "choose to allow or to refuse").into()),
     };
     match outcome {
@@ -96,6 +105,7 @@ pub(super) async fn decide(
             Ok(response)
         }
         Err(Error::NotFound(_) | Error::Conflict(_)) => Ok(expired(ctx)),
+        Err(Error::Forbidden(_)) => Ok(other_browser(ctx)),
         Err(e) => Err(e.into()),
     }
 }

@@ -11,9 +11,14 @@
 //!
 //! An `id_token_hint` must be an ID token Publica signed for the client; when it names another
 //! person than the one signed in, the request is never answered silently for the wrong person.
+//!
+//! An interaction belongs to the browser that started it: starting one sets a short-lived
+//! cookie ([`BROWSER_COOKIE`]) whose value's hash the interaction keeps, and continuing it or
+//! answering its consent page without that cookie is refused ([`OTHER_BROWSER`]), so that a
+//! leaked interaction link cannot be completed elsewhere.
 
 use publica_kernel::audit::{Actor, Event};
-use publica_kernel::crypto::{random_token, sha256};
+use publica_kernel::crypto::{b64url, constant_time_eq, random_token, sha256};
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
 use publica_kernel::web::form::query;
@@ -50,9 +55,38 @@ pub fn person(account_id: Uuid) -> Actor {
     Actor(format!("account:{account_id}"))
 }
 
+/// The cookie that binds an interaction to the browser that started it: a random value,
+/// whose SHA-256 the interaction keeps. Continuing an interaction, and answering its consent
+/// page, need it.
+pub const BROWSER_COOKIE: &str = "publica_oidc_browser";
+
+/// The base64url SHA-256 of a browser cookie's value, as interactions keep it.
+pub fn browser_hash(value: &str) -> String {
+    b64url(&sha256(value.as_bytes()))
+}
+
+/// Why a continuation is refused when it comes from another browser than the one that
+/// started the interaction.
+pub const OTHER_BROWSER: &str = "this sign-in request was started in another browser";
+
+/// A request object that cannot be used: back to the client when the query's redirect URI is
+/// registered, on a page saying why otherwise.
+fn object_rejection(params: &Params, client: &Client, problem: String) -> Rejection {
+    match request::redirect_uri(params, client) {
+        Ok(redirect_uri) => Rejection::Redirect(ErrorRedirect {
+            redirect_uri,
+            state: params.get("state").ok().flatten().map(str::to_string),
+            error: "invalid_request_object",
+            description: problem,
+        }),
+        Err(_) => page("oidc-error-bad-request", problem),
+    }
+}
+
 impl Identity {
-    /// Check an authorization request and store it as an interaction.
-    pub async fn start_authorization(&self, mut params: Params) -> Result<Started> {
+    /// Check an authorization request and store it as an interaction, bound to the browser
+    /// that holds the cookie value `browser` (see [`BROWSER_COOKIE`]).
+    pub async fn start_authorization(&self, mut params: Params, browser: &str) -> Result<Started> {
         let now = Timestamp::now();
         let rejected = |r: Rejection| Ok(Started::Rejected(r));
         let client_id = match params.get("client_id") {
@@ -74,22 +108,20 @@ impl Identity {
         };
         let client = stored.client;
         if let Ok(Some(token)) = params.get("request") {
-            match request::verify_request_object(token, &client, &self.issuer, now.unix_seconds()) {
-                Ok(claims) => {
-                    params.merge_request_object(&claims);
-                    params.0.retain(|(k, _)| k != "request");
+            // RFC 9101 §5: with a request object, only its parameters count.
+            let object = match request::verify_request_object(token, &client, &self.issuer, now.unix_seconds()) {
+                Ok(_) if params.get("request_uri").ok().flatten().is_some() => {
+                    Err("send either request or request_uri, not both".to_string())
                 }
-                Err(problem) => {
-                    return rejected(match request::redirect_uri(&params, &client) {
-                        Ok(redirect_uri) => Rejection::Redirect(ErrorRedirect {
-                            redirect_uri,
-                            state: params.get("state").ok().flatten().map(str::to_string),
-                            error: "invalid_request_object",
-                            description: problem,
-                        }),
-                        Err(page) => page,
-                    });
-                }
+                Ok(claims) => match params.from_request_object(&claims) {
+                    Ok(inner) => self.spend_request_object(&client, &claims).await?.map(|()| inner),
+                    Err(problem) => Err(problem),
+                },
+                Err(problem) => Err(problem),
+            };
+            match object {
+                Ok(inner) => params = inner,
+                Err(problem) => return rejected(object_rejection(&params, &client, problem)),
             }
         }
         if params.get("client_id").ok().flatten() != Some(client_id.as_str()) {
@@ -117,8 +149,29 @@ impl Identity {
         }
         let id = random_token();
         let expires = now.plus(time::Duration::minutes(INTERACTION_MINUTES));
-        store::flow::insert_interaction(self.kernel.db(), &id, &request, now, expires).await?;
+        let bound = browser_hash(browser);
+        store::flow::insert_bound_interaction(self.kernel.db(), &id, &request, Some(&bound), now, expires).await?;
         Ok(Started::Interaction(id))
+    }
+
+    /// Spend a verified request object's `jti` (it works once, until its `exp`); the inner
+    /// `Err` says why it cannot be used.
+    pub(crate) async fn spend_request_object(
+        &self,
+        client: &Client,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<std::result::Result<(), String>> {
+        let Some((key, exp)) = request::request_object_use(claims) else {
+            return Ok(Err("the request object needs a `jti` and an `exp`".into()));
+        };
+        let Ok(until) = time::OffsetDateTime::from_unix_timestamp(exp) else {
+            return Ok(Err("the request object's `exp` is out of range".into()));
+        };
+        if store::tokens::use_assertion(self.kernel.db(), &client.client_id, &key, Timestamp::from(until)).await? {
+            Ok(Ok(()))
+        } else {
+            Ok(Err("the request object was used already: sign a new one with a fresh jti".into()))
+        }
     }
 
     /// The `sub` of an `id_token_hint`: an ID token this provider signed for this client
@@ -151,16 +204,33 @@ impl Identity {
         Ok(interaction)
     }
 
+    /// A current interaction, for the browser that started it: `browser` is the value of its
+    /// [`BROWSER_COOKIE`]. Another browser (or none) gets `Forbidden` ([`OTHER_BROWSER`]).
+    pub async fn bound_interaction(&self, id: &str, browser: Option<&str>) -> Result<Interaction> {
+        let interaction = self.interaction(id).await?;
+        let same = match (&interaction.browser_hash, browser) {
+            (Some(kept), Some(value)) => constant_time_eq(kept.as_bytes(), browser_hash(value).as_bytes()),
+            _ => false,
+        };
+        if !same {
+            return Err(Error::Forbidden(OTHER_BROWSER.into()));
+        }
+        Ok(interaction)
+    }
+
     /// Where to send the browser next for an interaction, given who is signed in: a local
     /// path (sign-in, proofing, consent) or the client's redirect URI with a code or an error.
     /// `origin` is the browser's, for the person's activity log when a code is issued.
+    /// `browser` is the value of the browser's [`BROWSER_COOKIE`]: only the browser that
+    /// started the interaction continues it.
     pub async fn continue_authorization(
         &self,
         id: &str,
         session: Option<&SignedIn>,
         origin: &Origin,
+        browser: Option<&str>,
     ) -> Result<String> {
-        let interaction = self.interaction(id).await?;
+        let interaction = self.bound_interaction(id, browser).await?;
         let client = self.client(&interaction.client_id).await?;
         let request = &interaction.request;
         let consent = match session {
@@ -285,8 +355,14 @@ impl Identity {
     }
 
     /// The consent page's approval: remember it (with what was consented before) and continue.
-    pub async fn approve_consent(&self, id: &str, session: &SignedIn, origin: &Origin) -> Result<String> {
-        let interaction = self.interaction(id).await?;
+    pub async fn approve_consent(
+        &self,
+        id: &str,
+        session: &SignedIn,
+        origin: &Origin,
+        browser: Option<&str>,
+    ) -> Result<String> {
+        let interaction = self.bound_interaction(id, browser).await?;
         let request = &interaction.request;
         let client_id = &interaction.client_id;
         let previous = store::people::consent(self.kernel.db(), session.account_id, client_id).await?;
@@ -321,12 +397,18 @@ impl Identity {
             origin,
         )
         .await?;
-        self.continue_authorization(id, Some(session), origin).await
+        self.continue_authorization(id, Some(session), origin, browser).await
     }
 
     /// The consent page's refusal: the client hears `access_denied`.
-    pub async fn deny_consent(&self, id: &str, session: &SignedIn, origin: &Origin) -> Result<String> {
-        let interaction = self.interaction(id).await?;
+    pub async fn deny_consent(
+        &self,
+        id: &str,
+        session: &SignedIn,
+        origin: &Origin,
+        browser: Option<&str>,
+    ) -> Result<String> {
+        let interaction = self.bound_interaction(id, browser).await?;
         self.finish(&interaction).await?;
         self.record_activity(
             session.account_id,

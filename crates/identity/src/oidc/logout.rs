@@ -4,8 +4,13 @@
 //! one the client registered, byte for byte; `state` goes back with it. Back-channel
 //! (OpenID Connect Back-Channel Logout 1.0): when a session ends, every client it signed in to
 //! that registered a `backchannel_logout_uri` receives a logout token, from the durable job
-//! queue, retried until it answers.
+//! queue, retried until it answers. A logout request posted by a client reaches the page route
+//! sealed, so that its `id_token_hint` never travels in a URL. The back-channel URI is checked
+//! again when the token is sent: `https`, a host that resolves to public addresses only
+//! (unless `identity.allow_local_logout_uris` or the demo), and the connection goes to exactly
+//! the addresses checked.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +20,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use publica_kernel::audit::Event;
+use publica_kernel::crypto::b64url;
 use publica_kernel::db::Timestamp;
 use publica_kernel::error::{Error, Result};
 use publica_kernel::jobs::{JobContext, JobFailure, JobHandler, NewJob};
@@ -194,7 +200,13 @@ pub(super) async fn get(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
-    let params = params_of(q);
+    let mut params = params_of(q);
+    if let Ok(Some(sealed)) = params.get(SEALED) {
+        match identity.unseal_logout(sealed, Timestamp::now()) {
+            Some(posted) => params = posted,
+            None => return Ok(error_page(ctx, StatusCode::BAD_REQUEST, "oidc-error-logout-expired", None)),
+        }
+    }
     let lang = params
         .get("ui_locales")
         .ok()
@@ -220,12 +232,45 @@ pub(super) async fn get(
     Ok(response)
 }
 
-/// `POST /identity/logout` (an API route: clients post it without Publica's CSRF token): the
-/// same request, shown by the page route.
-pub(super) async fn post(body: Bytes) -> Response {
+/// `POST /identity/logout` (an API route: clients post it without Publica's CSRF token). The
+/// browser sends no cookie with a post from another site (`SameSite=Lax`), so the page route
+/// answers it: the parameters go there sealed (encrypted under a key derived from the master
+/// key, for [`SEALED_SECONDS`]), so that an `id_token_hint` never appears in a URL, a log or
+/// the browser's history.
+pub(super) async fn post(State(identity): State<Arc<Identity>>, body: Bytes) -> Response {
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(&body).into_owned().filter(|(k, _)| CARRIED.contains(&k.as_str())).collect();
-    Redirect::to(&format!("/identity/logout?{}", publica_kernel::web::form::query(params))).into_response()
+    let sealed = identity.seal_logout(&params, Timestamp::now());
+    let mut response =
+        Redirect::to(&format!("/identity/logout?{}", publica_kernel::web::form::query([(SEALED, sealed.as_str())])))
+            .into_response();
+    no_store(&mut response);
+    response
+}
+
+/// The parameter that carries a posted logout request to the page route.
+const SEALED: &str = "logout_request";
+/// How long a sealed logout request is good for.
+pub const SEALED_SECONDS: i64 = 300;
+const SEAL_CONTEXT: &[u8] = b"publica-identity-logout-request-v1";
+
+impl Identity {
+    fn seal_logout(&self, params: &[(String, String)], now: Timestamp) -> String {
+        let plain = json!({ "params": params, "exp": now.unix_seconds() + SEALED_SECONDS }).to_string();
+        b64url(&self.kernel.keys().master().encrypt(SEAL_CONTEXT, plain.as_bytes()))
+    }
+
+    /// The parameters of a sealed logout request, unless it is forged or expired.
+    fn unseal_logout(&self, sealed: &str, now: Timestamp) -> Option<Params> {
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sealed).ok()?;
+        let plain = self.kernel.keys().master().decrypt(SEAL_CONTEXT, &bytes).ok()?;
+        let value: Value = serde_json::from_slice(&plain).ok()?;
+        if value.get("exp").and_then(Value::as_i64)? <= now.unix_seconds() {
+            return None;
+        }
+        let params: Vec<(String, String)> = serde_json::from_value(value.get("params")?.clone()).ok()?;
+        Some(Params(params))
+    }
 }
 
 /// `POST /identity/logout/confirm` (a page route, CSRF-checked): the person confirmed.
@@ -252,19 +297,87 @@ pub(super) async fn confirm(
 /// Posts a logout token to a client's back-channel logout URI.
 pub struct BackchannelJob {
     identity: Arc<Identity>,
-    http: reqwest::Client,
 }
 
 impl BackchannelJob {
     pub fn new(identity: Arc<Identity>) -> BackchannelJob {
-        // A client application's logout endpoint gets 10 s and no redirects.
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        BackchannelJob { identity, http }
+        BackchannelJob { identity }
     }
+}
+
+/// Why a request to a client-supplied URI is not sent.
+#[derive(Debug)]
+pub enum Outbound {
+    /// The URI or the addresses its host resolves to are not allowed: it will not change.
+    Refused(String),
+    /// The name did not resolve now: it may later.
+    Unresolved(String),
+}
+
+impl Identity {
+    /// Whether client URIs on this machine or a local network are allowed: the
+    /// `identity.allow_local_logout_uris` setting, or the demo (`publica serve --demo`).
+    pub fn allows_local_uris(&self) -> bool {
+        self.config.allow_local_logout_uris || self.kernel.config().demo
+    }
+
+    /// The checks on a client's registration that depend on the installation and the network:
+    /// its back-channel logout URI must be `https` and its host must not be, nor resolve to, a
+    /// loopback or local address (unless local URIs are allowed). A name that does not resolve
+    /// yet is accepted: it is checked again each time a logout token is sent. Registering and
+    /// updating a client call it after [`super::client::check`].
+    pub async fn check_client_urls(&self, checked: &super::client::Checked) -> Result<()> {
+        let Some(uri) = &checked.backchannel_logout_uri else { return Ok(()) };
+        match self.resolve_outbound(uri).await {
+            Ok(_) | Err(Outbound::Unresolved(_)) => Ok(()),
+            Err(Outbound::Refused(why)) => Err(Error::invalid("backchannel_logout_uri", why)),
+        }
+    }
+
+    /// Check a client-supplied URI before the provider sends a request to it: the rules of
+    /// [`super::client::check_outbound_uri`], then every address its host resolves to must be
+    /// public (unless local URIs are allowed). Returns the URL, and the host with the addresses
+    /// to connect to (the request must use exactly those, so that a second lookup, which could
+    /// answer differently, never happens).
+    pub async fn resolve_outbound(
+        &self,
+        uri: &str,
+    ) -> std::result::Result<(url::Url, Option<(String, Vec<SocketAddr>)>), Outbound> {
+        let allow_local = self.allows_local_uris();
+        let url =
+            super::client::check_outbound_uri("backchannel_logout_uri", uri, allow_local).map_err(|e| match e {
+                Error::Invalid { message, .. } => Outbound::Refused(message),
+                other => Outbound::Refused(other.to_string()),
+            })?;
+        let Some(url::Host::Domain(host)) = url.host() else { return Ok((url, None)) };
+        let host = host.to_string();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| Outbound::Unresolved(format!("`{host}` does not resolve: {e}")))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Outbound::Unresolved(format!("`{host}` resolves to no address")));
+        }
+        if !allow_local && let Some(bad) = addrs.iter().find(|a| !super::client::public_address(a.ip())) {
+            return Err(Outbound::Refused(format!(
+                "`{host}` resolves to {}, on this machine or a local network, which the provider does not call",
+                bad.ip()
+            )));
+        }
+        Ok((url, Some((host, addrs))))
+    }
+}
+
+/// A client for one request to a checked URI: connecting only to the addresses checked, no
+/// redirects, 10 seconds.
+fn pinned_client(pinned: Option<&(String, Vec<SocketAddr>)>) -> reqwest::Result<reqwest::Client> {
+    let mut builder =
+        reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none());
+    if let Some((host, addrs)) = pinned {
+        builder = builder.resolve_to_addrs(host, addrs);
+    }
+    builder.build()
 }
 
 #[async_trait::async_trait]
@@ -285,13 +398,20 @@ impl JobHandler for BackchannelJob {
             Err(e) => return Err(JobFailure::Retry(e.to_string())),
         };
         let Some(uri) = client.backchannel_logout_uri.clone() else { return Ok(()) };
+        // Checked again now, and the connection pinned to the addresses checked: the name may
+        // resolve elsewhere than when the client was registered (DNS rebinding).
+        let (url, pinned) = match identity.resolve_outbound(&uri).await {
+            Ok(target) => target,
+            Err(Outbound::Refused(why)) => return Err(JobFailure::Permanent(format!("{uri} is not called: {why}"))),
+            Err(Outbound::Unresolved(why)) => return Err(JobFailure::Retry(why)),
+        };
+        let http = pinned_client(pinned.as_ref()).map_err(|e| JobFailure::Retry(format!("HTTP client: {e}")))?;
         let token = identity
             .logout_token(&client, &sub, &sid, Timestamp::now().unix_seconds())
             .map_err(|e| JobFailure::Retry(e.to_string()))?;
         let body = publica_kernel::web::form::query([("logout_token", token.as_str())]);
-        let send = self
-            .http
-            .post(&uri)
+        let send = http
+            .post(url)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("cache-control", "no-store")
             .body(body)

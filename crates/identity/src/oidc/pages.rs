@@ -61,7 +61,7 @@ pub struct ErrorPage {
 }
 
 /// The messages an error page may show (anything else is the generic one).
-pub const ERROR_MESSAGES: [&str; 9] = [
+pub const ERROR_MESSAGES: [&str; 11] = [
     "oidc-error-bad-request",
     "oidc-error-no-client",
     "oidc-error-unknown-client",
@@ -71,6 +71,8 @@ pub const ERROR_MESSAGES: [&str; 9] = [
     "oidc-error-expired",
     "oidc-error-logout",
     "oidc-error-post-logout-uri",
+    "oidc-error-other-browser",
+    "oidc-error-logout-expired",
 ];
 
 pub fn error_page(ctx: PageCtx, status: StatusCode, message: &str, detail: Option<String>) -> Response {

@@ -30,7 +30,8 @@ pub struct AuthRequest {
     pub code_challenge: Option<String>,
     pub prompt: Vec<String>,
     pub max_age: Option<i64>,
-    /// The `claims` parameter.
+    /// The `claims` parameter, narrowed to the claims the client may receive
+    /// ([`claims::allowed`]).
     pub claims: Option<Value>,
     pub ui_locales: Option<String>,
     pub login_hint: Option<String>,
@@ -92,10 +93,25 @@ impl Params {
         Ok(first.filter(|v| !v.is_empty()))
     }
 
-    /// Replace (or add) parameters with a request object's claims (OpenID Connect Core §6.1).
-    pub fn merge_request_object(&mut self, claims: &serde_json::Map<String, Value>) {
+    /// The parameters of a request that carries a verified request object (RFC 9101 §5): only
+    /// the object's count. The query's `client_id` must be the object's, and its
+    /// `response_type`, when sent, the object's too; every other query parameter is ignored.
+    pub fn from_request_object(&self, claims: &serde_json::Map<String, Value>) -> Result<Params, String> {
+        let client_id = self.get("client_id")?;
+        let object_text = |name: &str| claims.get(name).and_then(Value::as_str);
+        if let (Some(outer), Some(inner)) = (client_id, object_text("client_id"))
+            && outer != inner
+        {
+            return Err("the request's client_id differs from the request object's".into());
+        }
+        if let Some(outer) = self.get("response_type")?
+            && object_text("response_type") != Some(outer)
+        {
+            return Err("the request's response_type differs from the request object's".into());
+        }
+        let mut out = Vec::new();
         for (name, value) in claims {
-            if ["iss", "aud", "exp", "iat", "nbf", "jti", "request", "request_uri"].contains(&name.as_str()) {
+            if OBJECT_ONLY.contains(&name.as_str()) {
                 continue;
             }
             let text = match value {
@@ -103,13 +119,27 @@ impl Params {
                 Value::Null => continue,
                 other => other.to_string(),
             };
-            self.0.retain(|(k, _)| k != name);
-            self.0.push((name.clone(), text));
+            out.push((name.clone(), text));
         }
+        if !claims.contains_key("client_id")
+            && let Some(id) = client_id
+        {
+            out.push(("client_id".into(), id.to_string()));
+        }
+        Ok(Params(out))
     }
 }
 
+/// Claims of a request object that are about the object itself, not request parameters.
+const OBJECT_ONLY: [&str; 8] = ["iss", "aud", "exp", "iat", "nbf", "jti", "request", "request_uri"];
+
+/// The longest a request object may be valid for, from now (FAPI 2.0: 60 minutes).
+pub const REQUEST_OBJECT_MAX_SECONDS: i64 = 3600;
+
 /// Check a signed request object (RFC 9101) with the client's keys; its claims on success.
+/// It must name the client as `iss`, the issuer as its only `aud`, expire (`exp`) within
+/// [`REQUEST_OBJECT_MAX_SECONDS`], and carry a `jti`, which the caller spends (single use,
+/// see [`request_object_use`]).
 pub fn verify_request_object(
     token: &str,
     client: &Client,
@@ -132,9 +162,7 @@ pub fn verify_request_object(
         return Err("the request object's signature does not verify with the client's keys".into());
     }
     let claims = jws.claims;
-    if let Some(iss) = claims.get("iss")
-        && iss.as_str() != Some(client.client_id.as_str())
-    {
+    if claims.get("iss").and_then(Value::as_str) != Some(client.client_id.as_str()) {
         return Err("the request object's `iss` must be the client id".into());
     }
     if let Some(id) = claims.get("client_id")
@@ -142,25 +170,44 @@ pub fn verify_request_object(
     {
         return Err("the request object's `client_id` differs from the request's".into());
     }
-    match claims.get("aud") {
-        None => {}
-        Some(Value::String(a)) if a == issuer => {}
-        Some(Value::Array(list)) if list.iter().any(|a| a.as_str() == Some(issuer)) => {}
-        Some(_) => return Err(format!("the request object's `aud` must be the issuer {issuer}")),
+    let for_us = match claims.get("aud") {
+        Some(Value::String(a)) => a == issuer,
+        Some(Value::Array(list)) => list.len() == 1 && list[0].as_str() == Some(issuer),
+        _ => false,
+    };
+    if !for_us {
+        return Err(format!("the request object's `aud` must be the issuer {issuer} (and only it)"));
     }
-    if let Some(exp) = claims.get("exp") {
-        match exp.as_i64() {
-            Some(exp) if exp > now => {}
-            Some(_) => return Err("the request object has expired".into()),
-            None => return Err("the request object's `exp` must be a number".into()),
+    match claims.get("exp").map(Value::as_i64) {
+        None => return Err("the request object needs an `exp`".into()),
+        Some(None) => return Err("the request object's `exp` must be a number".into()),
+        Some(Some(exp)) if exp <= now => return Err("the request object has expired".into()),
+        Some(Some(exp)) if exp > now + REQUEST_OBJECT_MAX_SECONDS => {
+            return Err(format!(
+                "the request object's `exp` is more than {} minutes ahead",
+                REQUEST_OBJECT_MAX_SECONDS / 60
+            ));
         }
+        Some(Some(_)) => {}
     }
     if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
         && nbf > now + 60
     {
         return Err("the request object is not valid yet (`nbf`)".into());
     }
+    match claims.get("jti").and_then(Value::as_str) {
+        Some(jti) if !jti.is_empty() && jti.len() <= 200 => {}
+        _ => return Err("the request object needs a `jti` (1 to 200 characters) to be used once".into()),
+    }
     Ok(claims)
+}
+
+/// How to spend a request object that [`verify_request_object`] accepted: the key its `jti`
+/// is remembered under (apart from the client's assertions) and its `exp`.
+pub fn request_object_use(claims: &serde_json::Map<String, Value>) -> Option<(String, i64)> {
+    let jti = claims.get("jti").and_then(Value::as_str)?;
+    let exp = claims.get("exp").and_then(Value::as_i64)?;
+    Some((format!("request-object:{jti}"), exp))
 }
 
 /// Check the redirect URI against the client's, byte for byte.
@@ -272,7 +319,7 @@ pub fn check(
     };
     let claims_param = match get("claims")? {
         None => None,
-        Some(text) => Some(claims::parse_claims_parameter(text).map_err(invalid)?),
+        Some(text) => claims::allowed(claims::parse_claims_parameter(text).map_err(invalid)?, &client.scopes),
     };
     let acr_claim = claims::acr_request(claims_param.as_ref());
     let asked = Asked {

@@ -122,6 +122,8 @@ impl Identity {
         let client = self.client(&access.record.client_id).await?;
         let mut names = claims::for_userinfo(&scopes, None);
         names.extend(access.record.userinfo_claims.iter().cloned());
+        // Only what the client may have now (its scopes may have been narrowed since).
+        names.retain(|name| claims::may_receive(name, &client.scopes));
         names.sort();
         names.dedup();
         let mut body = claims::values(&self.account_claims(account_id).await?, &names);

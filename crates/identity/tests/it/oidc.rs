@@ -9,6 +9,7 @@ mod conformance;
 mod discovery;
 mod flow;
 mod logout;
+mod security;
 mod simulate;
 mod support;
 mod tokens;

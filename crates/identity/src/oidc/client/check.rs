@@ -1,10 +1,12 @@
 //! The rules a client registration must follow: redirect URIs absolute and matched exactly
 //! (https, or http on a loopback host, or a native app's private scheme; no fragment), pairwise
-//! clients on one host (their sector), a key set of public RSA or P-256 keys for
+//! clients in one sector (one host, or a private scheme, whose sector is the client itself),
+//! back-channel URIs that do not lead into the provider's own network, a key set of public RSA or P-256 keys for
 //! `private_key_jwt`, a secret only for those that authenticate with one, refresh tokens only
 //! with offline access, client credentials only for confidential clients.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
 
 use publica_kernel::crypto::Alg;
 use publica_kernel::error::{Error, Result};
@@ -41,6 +43,87 @@ fn invalid(field: &str, message: impl Into<String>) -> Error {
 /// Whether `host` is a loopback host, where plain `http` redirect URIs are allowed (RFC 8252).
 fn loopback(host: &str) -> bool {
     host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.ends_with(".localhost")
+}
+
+/// The pairwise sector of a redirect URI: its host for `https` and `http`; empty for a native
+/// app's private scheme, whose sector is then the client itself (anyone may register a
+/// scheme, so it cannot stand for an organisation). See [`super::Client::pairwise_sector`].
+fn sector_of(url: &url::Url) -> String {
+    match url.scheme() {
+        "https" | "http" => url.host_str().unwrap_or_default().to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether the provider may send a request to `ip` on a client's behalf: not loopback,
+/// private (RFC 1918), shared (RFC 6598), link-local, unique-local (`fc00::/7`), unspecified,
+/// multicast, broadcast or reserved, nor such an IPv4 address inside an IPv6 one.
+pub fn public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_v4(v4);
+            }
+            let embedded = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+            // IPv4-compatible (`::a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`) addresses reach IPv4.
+            if s[..6] == [0; 6] || (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4]) {
+                return !v6.is_loopback() && !v6.is_unspecified() && public_v4(embedded);
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
+        }
+    }
+}
+
+fn public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (b & 0xc0) == 64)
+        || (a == 192 && b == 0 && ip.octets()[2] == 0))
+}
+
+/// Check a URI the provider will send requests to on a client's behalf (its back-channel
+/// logout URI) before any name is resolved: `https`, and no loopback or local address or name,
+/// unless `allow_local` (development: then plain `http` is allowed too). The names it gives
+/// must still resolve to public addresses when used (see [`public_address`]).
+pub fn check_outbound_uri(field: &str, text: &str, allow_local: bool) -> Result<url::Url> {
+    let url = url::Url::parse(text.trim()).map_err(|_| invalid(field, format!("`{text}` is not an absolute URI")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_local => {}
+        _ => return Err(invalid(field, format!("`{text}`: use https"))),
+    }
+    let local = match url.host() {
+        None => return Err(invalid(field, format!("`{text}` has no host"))),
+        Some(url::Host::Ipv4(ip)) => !public_address(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => !public_address(IpAddr::V6(ip)),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost") || !name.contains('.')
+        }
+    };
+    if local && !allow_local {
+        return Err(invalid(
+            field,
+            format!("`{text}` is on this machine or a local network, which the provider does not call"),
+        ));
+    }
+    Ok(url)
 }
 
 /// Check one redirect URI: absolute, no fragment, `https` or loopback `http` or a private
@@ -207,20 +290,22 @@ pub fn check(s: &ClientSettings, acr: &BTreeMap<String, AcrLevel>, may_be_public
             "only the platform operator may register a client with public subject identifiers",
         ));
     }
-    let mut hosts: Vec<String> = redirect_uris
-        .iter()
-        .filter_map(|u| url::Url::parse(u).ok())
-        .map(|u| u.host_str().unwrap_or(u.scheme()).to_string())
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    if subject_type == SubjectType::Pairwise && hosts.len() > 1 {
+    let mut sectors: Vec<String> =
+        redirect_uris.iter().filter_map(|u| url::Url::parse(u).ok()).map(|u| sector_of(&u)).collect();
+    sectors.sort();
+    sectors.dedup();
+    if subject_type == SubjectType::Pairwise && sectors.len() > 1 {
+        let found: Vec<&str> = sectors.iter().map(|s| if s.is_empty() { "a private app scheme" } else { s }).collect();
         return Err(invalid(
             "redirect_uris",
-            format!("pairwise subject identifiers need all redirect URIs on one host (found {})", hosts.join(", ")),
+            format!(
+                "pairwise subject identifiers need all redirect URIs in one sector: on one host, or all with a \
+                 native app's private scheme (found {})",
+                found.join(", ")
+            ),
         ));
     }
-    let sector_identifier = hosts.first().cloned().unwrap_or_default();
+    let sector_identifier = sectors.first().cloned().unwrap_or_default();
     let mut scopes: Vec<String> = match &s.scopes {
         None => vec!["openid".into(), "profile".into(), "email".into()],
         Some(list) => list.iter().flat_map(|s| s.split_whitespace()).map(str::to_string).collect(),
@@ -391,6 +476,51 @@ mod tests {
         assert_eq!(field_of(&ClientSettings::new("T", &[]), false), "redirect_uris");
         let two_hosts = ClientSettings::new("T", &["https://a.example/cb", "https://b.example/cb"]);
         assert_eq!(field_of(&two_hosts, false), "redirect_uris");
+    }
+
+    #[test]
+    fn private_schemes_are_the_clients_own_sector() {
+        let app = ok(&ClientSettings::new("App", &["com.example.app:/cb", "com.example.app://callback"]));
+        assert_eq!(app.sector_identifier, "", "the client itself");
+        let web = ok(&ClientSettings::new("Web", &["http://127.0.0.1:8400/callback", "http://127.0.0.1:8401/cb"]));
+        assert_eq!(web.sector_identifier, "127.0.0.1", "host sectors are unchanged");
+        let mixed = ClientSettings::new("Mixed", &["https://a.example/cb", "com.example.app:/cb"]);
+        assert_eq!(field_of(&mixed, false), "redirect_uris");
+        let mut public = mixed;
+        public.subject_type = Some("public".into());
+        assert!(check(&public, &default_acr_map(), true).is_ok(), "public subjects need no sector");
+    }
+
+    #[test]
+    fn outbound_uris_stay_out_of_local_networks() {
+        let field = |uri: &str, local: bool| check_outbound_uri("backchannel_logout_uri", uri, local).err();
+        for bad in [
+            "http://rp.example/logout",
+            "https://127.0.0.1/logout",
+            "https://10.1.2.3/logout",
+            "https://172.16.0.1/logout",
+            "https://192.168.1.1/logout",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/logout",
+            "https://[fd00::1]/logout",
+            "https://[fe80::1]/logout",
+            "https://[::ffff:127.0.0.1]/logout",
+            "https://[64:ff9b::a00:1]/logout",
+            "https://0.0.0.0/logout",
+            "https://224.0.0.1/logout",
+            "https://100.64.0.1/logout",
+            "https://localhost/logout",
+            "https://db.localhost/logout",
+            "https://intranet/logout",
+            "ftp://rp.example/logout",
+        ] {
+            assert!(field(bad, false).is_some(), "{bad} refused");
+        }
+        assert!(field("https://rp.example/logout", false).is_none());
+        assert!(field("https://93.184.215.14/logout", false).is_none());
+        assert!(field("https://[2a00:1450:4007:80e::200e]/logout", false).is_none());
+        assert!(field("http://127.0.0.1:8400/backchannel-logout", true).is_none(), "allowed for development");
+        assert!(field("ftp://127.0.0.1/x", true).is_some());
     }
 
     #[test]

@@ -11,7 +11,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use check::{Checked, check, check_client_id, check_jwks, check_secret, check_uri};
+pub use check::{
+    Checked, check, check_client_id, check_jwks, check_outbound_uri, check_secret, check_uri, public_address,
+};
 
 /// How a client proves who it is at the token, introspection, revocation and PAR endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -159,7 +161,9 @@ pub struct Client {
     #[schema(value_type = Option<String>)]
     pub userinfo_signed_response_alg: Option<Alg>,
     pub subject_type: SubjectType,
-    /// The host pairwise subject identifiers are computed for (that of the redirect URIs).
+    /// The host pairwise subject identifiers are computed for (that of the redirect URIs);
+    /// empty when the redirect URIs use a native app's private scheme: the sector is then the
+    /// client itself ([`Client::pairwise_sector`]).
     pub sector_identifier: String,
     /// Scopes the client may ask for.
     pub scopes: Vec<String>,
@@ -192,6 +196,18 @@ impl Client {
             .and_then(Value::as_array)
             .map(|k| k.iter().collect())
             .unwrap_or_default()
+    }
+    /// The sector pairwise subject identifiers are computed for: the redirect URIs' host, or,
+    /// when they use a native app's private scheme (which any organisation may register too),
+    /// the client itself (`client:{client_id}`), so that two clients of different owners never
+    /// share subject identifiers through a scheme.
+    pub fn pairwise_sector(&self) -> String {
+        let web = self.redirect_uris.iter().all(|u| u.starts_with("https://") || u.starts_with("http://"));
+        if web && !self.sector_identifier.is_empty() {
+            self.sector_identifier.clone()
+        } else {
+            format!("client:{}", self.client_id)
+        }
     }
     /// The origins of the redirect URIs, for a page's `form-action`.
     pub fn redirect_origins(&self) -> Vec<String> {

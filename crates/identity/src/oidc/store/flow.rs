@@ -4,6 +4,7 @@
 use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Grant, from_json, json_text};
@@ -15,6 +16,9 @@ pub struct Interaction {
     pub id: String,
     pub client_id: String,
     pub request: AuthRequest,
+    /// The base64url SHA-256 of the value of the cookie that binds the interaction to the
+    /// browser that started it; `None` for one stored without (which no browser can continue).
+    pub browser_hash: Option<String>,
     /// The account that approved the consent page during this interaction.
     pub consented_by: Option<Uuid>,
     pub created_at: Timestamp,
@@ -22,6 +26,17 @@ pub struct Interaction {
     pub completed_at: Option<Timestamp>,
 }
 
+/// What the `request` column holds: the request and, beside it, the browser binding.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(flatten)]
+    request: AuthRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    browser_hash: Option<String>,
+}
+
+/// Store an interaction bound to no browser (nobody can continue it: for tests of what reads
+/// interactions).
 pub async fn insert_interaction(
     db: &Db,
     id: &str,
@@ -29,9 +44,22 @@ pub async fn insert_interaction(
     now: Timestamp,
     expires: Timestamp,
 ) -> Result<()> {
+    insert_bound_interaction(db, id, request, None, now, expires).await
+}
+
+/// Store an interaction bound to the browser whose cookie value hashes to `browser_hash`.
+pub async fn insert_bound_interaction(
+    db: &Db,
+    id: &str,
+    request: &AuthRequest,
+    browser_hash: Option<&str>,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<()> {
+    let stored = Stored { request: request.clone(), browser_hash: browser_hash.map(str::to_string) };
     on_db!(db, pool => sqlx::query(
         "INSERT INTO identity_oidc_interactions (id, client_id, request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id).bind(&request.client_id).bind(json_text(request)).bind(now).bind(expires)
+        .bind(id).bind(&request.client_id).bind(json_text(&stored)).bind(now).bind(expires)
         .execute(pool).await.map(|_| ()))?;
     Ok(())
 }
@@ -46,10 +74,12 @@ pub async fn interaction(db: &Db, id: &str) -> Result<Option<Interaction>> {
     let Some((id, client_id, request, consented_by, created_at, expires_at, completed_at)) = row else {
         return Ok(None);
     };
+    let stored: Stored = from_json(&request)?;
     Ok(Some(Interaction {
         id,
         client_id,
-        request: from_json(&request)?,
+        request: stored.request,
+        browser_hash: stored.browser_hash,
         consented_by,
         created_at,
         expires_at,

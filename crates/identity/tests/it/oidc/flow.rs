@@ -317,7 +317,7 @@ async fn signed_request_objects_and_pushed_requests() {
         let object = json!({
             "iss": rp.client_id, "aud": w.issuer(), "client_id": rp.client_id, "response_type": "code",
             "redirect_uri": rp.redirect_uri, "scope": "openid email", "state": "state-123", "nonce": "from-the-object",
-            "exp": super::support::now() + 300,
+            "exp": super::support::now() + 300, "jti": "object-1",
         });
         let request = sign(key, Some("k1"), &object);
         let start = format!(

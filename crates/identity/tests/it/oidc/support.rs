@@ -31,15 +31,28 @@ pub struct World {
     pub key: String,
 }
 
+/// Providers that may call back-channel logout URIs on this machine (the tests' receivers).
 pub async fn worlds() -> Vec<World> {
+    worlds_where(true).await
+}
+
+/// Providers as installed by default: back-channel logout URIs only on public addresses.
+pub async fn strict_worlds() -> Vec<World> {
+    worlds_where(false).await
+}
+
+async fn worlds_where(allow_local_logout_uris: bool) -> Vec<World> {
     let blocks: Vec<Arc<dyn Block>> = vec![
         Arc::new(publica_notify::NotifyBlock),
         Arc::new(publica_registry::RegistryBlock),
         Arc::new(publica_exchange::ExchangeBlock),
         Arc::new(IdentityBlock),
     ];
+    let adjust = move |c: &mut publica_kernel::config::Config| {
+        c.sections.insert("identity".into(), json!({ "allow_local_logout_uris": allow_local_logout_uris }));
+    };
     let mut out = Vec::new();
-    for app in TestApp::each(&blocks).await {
+    for app in TestApp::each_with(&blocks, adjust).await {
         publica_kernel::block::KernelBlock.seed_demo(&app.kernel).await.expect("kernel demo");
         let identity = app.kernel.get::<Identity>().expect("identity service");
         let org = app.kernel.organisation_by_slug("tax-office").await.expect("read").expect("tax office").id;

@@ -669,7 +669,7 @@ async fn oidcc_ensure_request_object_with_redirect_uri() {
         let object = json!({
             "iss": rp.client_id, "aud": w.issuer(), "client_id": rp.client_id, "response_type": "code",
             "redirect_uri": rp.redirect_uri, "scope": "openid email", "state": "state-123", "nonce": "nonce-456",
-            "exp": now() + 300,
+            "exp": now() + 300, "jti": "conformance-object",
         });
         let request = sign(rp.key.as_ref().expect("key"), rp.kid.as_deref(), &object);
         let start = rp.authorize(&[("redirect_uri", "https://rp.example/not-registered"), ("request", &request)]);

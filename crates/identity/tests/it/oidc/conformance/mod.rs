@@ -61,7 +61,12 @@ pub async fn ops() -> Vec<World> {
         Arc::new(IdentityBlock),
     ];
     let mut out = Vec::new();
-    for app in TestApp::each_with(&blocks, |c| c.public_url = Some(PUBLIC_URL.into())).await {
+    let adjust = |c: &mut publica_kernel::config::Config| {
+        c.public_url = Some(PUBLIC_URL.into());
+        // The back-channel plan's client listens on this machine.
+        c.sections.insert("identity".into(), serde_json::json!({ "allow_local_logout_uris": true }));
+    };
+    for app in TestApp::each_with(&blocks, adjust).await {
         let identity = app.kernel.get::<publica_identity::Identity>().expect("identity service");
         let slug = Slug::parse("slug", "tax-office").expect("slug");
         let org = app
