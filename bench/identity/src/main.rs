@@ -19,7 +19,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: publica-bench-identity sign RS256|ES256 SECONDS
        publica-bench-identity argon2 fresh|reused SECONDS
-       publica-bench-identity clients BASE_URL CREDENTIALS_JSON SECRET REDIRECT_URI
+       publica-bench-identity clients BASE_URL CREDENTIALS_JSON SECRET REDIRECT_URI RESOURCE
        publica-bench-identity mint BASE_URL CREDENTIALS_JSON CLIENT_ID REDIRECT_URI COUNT CONCURRENCY CODES_FILE
        publica-bench-identity exchange TOKEN_URL CLIENT_ID SECRET REDIRECT_URI CODES_FILE CONCURRENCY WARMUP_CODES
        publica-bench-identity cc TOKEN_URL CLIENT_ID SECRET RESOURCE CONCURRENCY SECONDS WARMUP_SECONDS
@@ -51,8 +51,8 @@ async fn main() -> Result<()> {
             let rate = raw::argon2_hashes(*memory == "reused", seconds.parse()?)?;
             println!("{:.2} {:.2}", rate.wall, rate.cpu)
         }
-        ["clients", base, credentials, secret, redirect] => {
-            publica::register_clients(base, &publica::credentials(credentials)?, secret, redirect).await?
+        ["clients", base, credentials, secret, redirect, resource] => {
+            publica::register_clients(base, &publica::credentials(credentials)?, secret, redirect, resource).await?
         }
         ["mint", base, credentials, client_id, redirect, count, concurrency, file] => {
             let creds = publica::credentials(credentials)?;

@@ -35,8 +35,15 @@ fn http() -> Result<reqwest::Client> {
 
 /// Register `bench-es256` and `bench-rs256`: confidential, `client_secret_basic` with
 /// `secret`, the authorization code and client credentials grants, ID tokens (and JWT access
-/// tokens) signed with the algorithm of the name. A client already there is left as it is.
-pub async fn register_clients(base: &str, credentials: &Value, secret: &str, redirect_uri: &str) -> Result<()> {
+/// tokens) signed with the algorithm of the name, `resource` registered for their own tokens
+/// (RFC 8707). A client already there is left as it is.
+pub async fn register_clients(
+    base: &str,
+    credentials: &Value,
+    secret: &str,
+    redirect_uri: &str,
+    resource: &str,
+) -> Result<()> {
     let http = http()?;
     let orgs =
         credentials.pointer("/kernel/organisations").and_then(Value::as_array).ok_or("no kernel.organisations")?;
@@ -66,6 +73,7 @@ pub async fn register_clients(base: &str, credentials: &Value, secret: &str, red
             "id_token_signed_response_alg": alg,
             "grant_types": ["authorization_code", "client_credentials"],
             "scopes": ["openid"],
+            "resources": [resource],
         });
         let answer = http.post(format!("{base}/api/identity/v1/clients")).bearer_auth(&key).json(&body).send().await?;
         match answer.status() {
@@ -138,6 +146,15 @@ pub async fn mint(
     let first = authorize(None).send().await?;
     let to =
         location(first.headers()).ok_or(format!("the authorization answered {} without a redirect", first.status()))?;
+    // The cookies the authorization set (the interaction's binding to this browser) go along.
+    let mut cookies = cookies.clone();
+    for set in first.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+        let pair = set.split_once(';').map_or(set, |(pair, _)| pair).trim();
+        if !pair.is_empty() {
+            cookies = format!("{cookies}; {pair}");
+        }
+    }
+    let cookies = cookies;
     if let Some(interaction) = to.strip_prefix("/identity/consent/") {
         let page = http.get(format!("{base}{to}")).header(header::COOKIE, &cookies).send().await?;
         if page.status() != StatusCode::OK {

@@ -31,12 +31,14 @@ pub const MIGRATIONS: BlockMigrations = BlockMigrations {
         (2, "openid connect", include_str!("../migrations/sqlite/0002_oidc.sql")),
         (3, "proofing", include_str!("../migrations/sqlite/0003_proofing.sql")),
         (4, "webauthn and remembered devices", include_str!("../migrations/sqlite/0004_webauthn.sql")),
+        (5, "client resources", include_str!("../migrations/sqlite/0005_client_resources.sql")),
     ],
     postgres: &[
         (1, "accounts", include_str!("../migrations/postgres/0001_accounts.sql")),
         (2, "openid connect", include_str!("../migrations/postgres/0002_oidc.sql")),
         (3, "proofing", include_str!("../migrations/postgres/0003_proofing.sql")),
         (4, "webauthn and remembered devices", include_str!("../migrations/postgres/0004_webauthn.sql")),
+        (5, "client resources", include_str!("../migrations/postgres/0005_client_resources.sql")),
     ],
 };
 

@@ -125,10 +125,12 @@ impl Identity {
         let removed = self.remove_second_factors(&mut tx, &account).await?;
         let ended = store::sessions::delete_all_of(&mut tx, account.id, None).await?;
         let forgotten = self.forget_devices_in(&mut tx, account.id, "second factors reset").await?;
+        let tokens = crate::oidc::store::tokens::revoke_account_tokens(&mut tx, account.id).await?;
         let details = serde_json::json!({
             "second_factors_removed": removed,
             "sessions_ended": ended.len(),
             "devices_forgotten": forgotten,
+            "tokens_revoked": tokens,
         });
         self.audit_account(&mut tx, who, account.id, "second_factors_reset", details.clone()).await?;
         tx.commit().await?;
@@ -355,7 +357,14 @@ impl Identity {
         store::set_password(&mut tx, account.id, &hash, single).await?;
         let ended = store::sessions::delete_all_of(&mut tx, account.id, keep_session).await?;
         let forgotten = self.forget_devices_in(&mut tx, account.id, "password changed").await?;
-        let details = serde_json::json!({ "other_sessions_ended": ended.len(), "devices_forgotten": forgotten });
+        // Connected services sign the person in again: what they hold was issued under the
+        // old password.
+        let tokens = crate::oidc::store::tokens::revoke_account_tokens(&mut tx, account.id).await?;
+        let details = serde_json::json!({
+            "other_sessions_ended": ended.len(),
+            "devices_forgotten": forgotten,
+            "tokens_revoked": tokens,
+        });
         self.audit_account(&mut tx, &account.actor(), account.id, "password_changed", details.clone()).await?;
         self.record_activity_in(&mut tx, account.id, "password.changed", details, origin).await?;
         tx.commit().await?;
@@ -470,7 +479,9 @@ impl Identity {
         let was_locked = store::unlock(&mut tx, account_id).await?;
         let ended = store::sessions::delete_all_of(&mut tx, account_id, None).await?;
         let forgotten = self.forget_devices_in(&mut tx, account_id, "account recovered").await?;
+        let tokens = crate::oidc::store::tokens::revoke_account_tokens(&mut tx, account_id).await?;
         let details = serde_json::json!({
+            "tokens_revoked": tokens,
             "method": if keeps_level { "email-code+recovery-code" } else { "email-code" },
             "identity_level_kept": keeps_level,
             "sessions_ended": ended.len(),

@@ -197,12 +197,13 @@ impl Identity {
         .await
     }
 
-    /// End every session of the account and forget its remembered devices (audited); returns
-    /// how many sessions ended.
+    /// End every session of the account, forget its remembered devices and revoke every token
+    /// issued to services for it (audited); returns how many sessions ended.
     pub async fn sign_out_everywhere(&self, account_id: Uuid, origin: &Origin) -> Result<usize> {
         let mut tx = self.kernel.db().begin().await?;
         let ended = store::sessions::delete_all_of(&mut tx, account_id, None).await?;
         let forgotten = self.forget_devices_in(&mut tx, account_id, "signed out everywhere").await?;
+        let tokens = crate::oidc::store::tokens::revoke_account_tokens(&mut tx, account_id).await?;
         self.kernel
             .audit(
                 &mut tx,
@@ -212,7 +213,11 @@ impl Identity {
                     "identity_account",
                     account_id,
                 )
-                .details(serde_json::json!({ "sessions": ended.len(), "devices_forgotten": forgotten })),
+                .details(serde_json::json!({
+                    "sessions": ended.len(),
+                    "devices_forgotten": forgotten,
+                    "tokens_revoked": tokens,
+                })),
             )
             .await?;
         tx.commit().await?;

@@ -21,6 +21,7 @@ use super::authorize::PushedResponse;
 use super::client::{AuthMethod, Client, ClientSettings, GrantType, NewClient, Simulate, SubjectType};
 use super::clients::Manager;
 use super::error::ErrorBody;
+use super::store::clients::StoredClient;
 use super::token::TokenResponse;
 use crate::service::Identity;
 
@@ -47,19 +48,35 @@ impl FromRequestParts<Arc<Identity>> for Caller {
     }
 }
 
+/// A client as the API shows it: its settings and the resources it may ask its own tokens for.
+#[derive(Serialize, ToSchema)]
+pub struct ClientView {
+    #[serde(flatten)]
+    pub client: Client,
+    /// Resource servers (RFC 8707) the client may name in `resource` when it asks a token for
+    /// itself (`client_credentials`); that token's `aud`.
+    pub resources: Vec<String>,
+}
+
+impl From<StoredClient> for ClientView {
+    fn from(stored: StoredClient) -> ClientView {
+        ClientView { client: stored.client, resources: stored.resources }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ClientsBody {
-    pub clients: Vec<Client>,
+    pub clients: Vec<ClientView>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ClientBody {
-    pub client: Client,
+    pub client: ClientView,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedClient {
-    pub client: Client,
+    pub client: ClientView,
     /// The secret, shown this once (clients that authenticate with one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
@@ -88,6 +105,24 @@ pub struct CreateClient {
     /// The owning organisation (platform operator only; by default the caller's).
     #[serde(default)]
     pub org_id: Option<Uuid>,
+    /// Resource servers (RFC 8707: absolute URIs, no fragment, at most 20) the client may ask
+    /// its own access tokens for (`client_credentials` with `resource`); none by default.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Anything else, refused.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// New settings for a client, and (when present) its resources.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateClient {
+    #[serde(flatten)]
+    pub settings: ClientSettings,
+    /// Resource servers the client may ask its own access tokens for; unchanged when absent.
+    #[serde(default)]
+    pub resources: Option<Vec<String>>,
     /// Anything else, refused.
     #[serde(flatten)]
     #[schema(ignore)]
@@ -98,7 +133,8 @@ pub struct CreateClient {
 #[utoipa::path(get, path = "/api/identity/v1/clients", tag = "clients", operation_id = "list_clients",
     responses((status = 200, description = "Clients", body = ClientsBody), (status = 401, description = "No or bad API key", body = Problem)))]
 async fn list(State(identity): State<Arc<Identity>>, Caller(by): Caller) -> Result<axum::Json<ClientsBody>, ApiError> {
-    Ok(axum::Json(ClientsBody { clients: identity.clients(&by).await? }))
+    let clients = identity.stored_clients(&by).await?.into_iter().map(ClientView::from).collect();
+    Ok(axum::Json(ClientsBody { clients }))
 }
 
 /// Register a client; the response is the only time its secret is shown.
@@ -121,7 +157,8 @@ async fn create(
         return Err(publica_kernel::error::Error::invalid(field.as_str(), "is not a field of a client").into());
     }
     let new = NewClient { settings: body.settings, client_id: body.client_id, client_secret: body.client_secret };
-    let (client, client_secret) = identity.register_client(&by, org_id, new).await?;
+    let (client, client_secret) = identity.register_client_with_resources(&by, org_id, new, &body.resources).await?;
+    let client = identity.managed_stored_client(&by, &client.client_id).await?.into();
     Ok((
         StatusCode::CREATED,
         [(header::CACHE_CONTROL, "no-store")],
@@ -138,21 +175,25 @@ async fn show(
     Caller(by): Caller,
     Path(client_id): Path<String>,
 ) -> Result<axum::Json<ClientBody>, ApiError> {
-    Ok(axum::Json(ClientBody { client: identity.managed_client(&by, &client_id).await? }))
+    Ok(axum::Json(ClientBody { client: identity.managed_stored_client(&by, &client_id).await?.into() }))
 }
 
 /// Replace a client's settings.
 #[utoipa::path(put, path = "/api/identity/v1/clients/{client_id}", tag = "clients", operation_id = "update_client",
-    params(("client_id" = String, Path, description = "The client id")), request_body = ClientSettings,
+    params(("client_id" = String, Path, description = "The client id")), request_body = UpdateClient,
     responses((status = 200, description = "Updated", body = ClientBody), (status = 404, description = "No such client of the caller", body = Problem),
         (status = 422, description = "Invalid field", body = Problem)))]
 async fn update(
     State(identity): State<Arc<Identity>>,
     Caller(by): Caller,
     Path(client_id): Path<String>,
-    Json(settings): Json<ClientSettings>,
+    Json(body): Json<UpdateClient>,
 ) -> Result<axum::Json<ClientBody>, ApiError> {
-    Ok(axum::Json(ClientBody { client: identity.update_client(&by, &client_id, settings).await? }))
+    if let Some(field) = body.unknown.keys().next() {
+        return Err(publica_kernel::error::Error::invalid(field.as_str(), "is not a field of a client").into());
+    }
+    identity.update_client_with_resources(&by, &client_id, body.settings, body.resources.as_deref()).await?;
+    Ok(axum::Json(ClientBody { client: identity.managed_stored_client(&by, &client_id).await?.into() }))
 }
 
 /// Delete a client with every token and consent issued to it.
@@ -252,7 +293,7 @@ fn discovery_endpoint() {}
     ),
     paths(list, create, show, update, remove, rotate, discovery_endpoint, token_endpoint, par_endpoint, userinfo_endpoint,
         introspect_endpoint, revoke_endpoint),
-    components(schemas(Problem, Client, ClientsBody, ClientBody, CreatedClient, SecretBody, CreateClient, ClientSettings,
+    components(schemas(Problem, Client, ClientView, ClientsBody, ClientBody, CreatedClient, SecretBody, CreateClient, UpdateClient, ClientSettings,
         AuthMethod, SubjectType, GrantType, Simulate, TokenRequest, TokenResponse, PushedResponse, ErrorBody)),
     modifiers(&BearerAuth),
     security(("api_key" = []))

@@ -1,9 +1,10 @@
 //! Client authentication at the token, PAR, introspection and revocation endpoints: HTTP Basic
 //! with the form-encoded id and secret (`client_secret_basic`, RFC 6749 §2.3.1), the secret
 //! in the form (`client_secret_post`), a JWT signed with one of the client's keys
-//! (`private_key_jwt`, RFC 7523: `iss` = `sub` = the client id, `aud` the endpoint or the
-//! issuer, `exp`, single-use `jti`), or none for public clients. A client must use the method
-//! it registered.
+//! (`private_key_jwt`, RFC 7523: `iss` = `sub` = the client id, `aud` the issuer or the token
+//! endpoint (at the PAR endpoint also that endpoint, RFC 9126 §2), an array only of those,
+//! `exp`, single-use `jti`), or none for public clients. A client must use the method it
+//! registered. Clients are read through the in-memory cache (`store::hot`).
 
 use axum::http::{HeaderMap, header};
 use base64::Engine;
@@ -13,10 +14,13 @@ use publica_kernel::db::Timestamp;
 use publica_kernel::jose;
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use super::client::{AuthMethod, CLIENT_ALGS, Client};
 use super::error::OAuthError;
 use super::request::Params;
 use super::store;
+use super::store::clients::StoredClient;
 use crate::service::Identity;
 
 /// `client_assertion_type` of `private_key_jwt`.
@@ -118,6 +122,16 @@ impl Identity {
         form: &Params,
         endpoint: &str,
     ) -> Result<Client, OAuthError> {
+        Ok(self.authenticate(headers, form, endpoint).await?.client.clone())
+    }
+
+    /// The same, answering the client as stored (shared with the cache).
+    pub(crate) async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        form: &Params,
+        endpoint: &str,
+    ) -> Result<Arc<StoredClient>, OAuthError> {
         let presented = presented(headers, form)?;
         let (id, method) = match &presented {
             Presented::Basic { id, .. } => (id.clone(), AuthMethod::ClientSecretBasic),
@@ -132,8 +146,8 @@ impl Identity {
             }
         };
         let unknown = || OAuthError::invalid_client(format!("no client `{id}` is registered"));
-        let stored = store::clients::get(self.kernel.db(), &id).await?.ok_or_else(unknown)?;
-        let client = stored.client;
+        let stored = self.hot().client(self.kernel.db(), &id).await?.ok_or_else(unknown)?;
+        let client = &stored.client;
         if client.token_endpoint_auth_method != method {
             return Err(OAuthError::invalid_client(format!(
                 "this client authenticates with {}, not {}",
@@ -148,10 +162,10 @@ impl Identity {
                     return Err(OAuthError::invalid_client("the client secret is wrong"));
                 }
             }
-            Presented::Assertion { token, .. } => self.check_assertion(&client, &token, endpoint).await?,
+            Presented::Assertion { token, .. } => self.check_assertion(client, &token, endpoint).await?,
             Presented::None { .. } => {}
         }
-        Ok(client)
+        Ok(stored)
     }
 
     async fn check_assertion(&self, client: &Client, token: &str, endpoint: &str) -> Result<(), OAuthError> {
@@ -176,14 +190,11 @@ impl Identity {
             return Err(bad("the assertion's `iss` and `sub` must both be the client id"));
         }
         let token_url = format!("{}/token", self.issuer);
-        let accepted = [self.issuer.as_str(), token_url.as_str(), endpoint];
-        let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => accepted.contains(&a.as_str()),
-            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|a| accepted.contains(&a)),
-            _ => false,
-        };
-        if !aud_ok {
-            return Err(bad(format!("the assertion's `aud` must be the token endpoint {token_url} (or the issuer)")));
+        if !audience_ok(claims.get("aud"), &self.issuer, endpoint) {
+            return Err(bad(format!(
+                "the assertion's `aud` must be the issuer {} or the token endpoint {token_url}, and nothing else",
+                self.issuer
+            )));
         }
         let now = Timestamp::now().unix_seconds();
         let exp = claims.get("exp").and_then(Value::as_i64).ok_or_else(|| bad("the assertion has no numeric `exp`"))?;
@@ -212,6 +223,21 @@ impl Identity {
     }
 }
 
+/// Whether an assertion's `aud` names this provider only: the issuer or the token endpoint (at
+/// the PAR endpoint, that endpoint too, RFC 9126 §2), as a string or an array of nothing else.
+/// An array naming anyone else is refused: an assertion made for another audience that lists
+/// this provider too could otherwise be replayed here (the 2025 audience-injection advisory).
+fn audience_ok(aud: Option<&Value>, issuer: &str, endpoint: &str) -> bool {
+    let token_url = format!("{issuer}/token");
+    let par_url = format!("{issuer}/par");
+    let ours = |a: &str| a == issuer || a == token_url || (endpoint == par_url && a == par_url);
+    match aud {
+        Some(Value::String(a)) => ours(a),
+        Some(Value::Array(list)) => !list.is_empty() && list.iter().all(|a| a.as_str().is_some_and(ours)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +248,25 @@ mod tests {
         assert_eq!(form_decode("plain").as_deref(), Some("plain"));
         assert_eq!(form_decode("bad%zz"), None);
         assert_eq!(form_decode("cut%4"), None);
+    }
+
+    #[test]
+    fn the_audience_is_the_issuer_or_the_token_endpoint_and_nothing_else() {
+        let issuer = "https://id.example/identity";
+        let token = "https://id.example/identity/token";
+        let par = "https://id.example/identity/par";
+        let ok = |aud: Value, endpoint: &str| audience_ok(Some(&aud), issuer, endpoint);
+        assert!(ok(Value::from(issuer), token));
+        assert!(ok(Value::from(token), token));
+        assert!(ok(serde_json::json!([issuer, token]), token));
+        assert!(ok(Value::from(par), par), "at the PAR endpoint, that endpoint (RFC 9126 §2)");
+        assert!(!ok(Value::from(par), token), "the PAR endpoint is no audience at the token endpoint");
+        assert!(!ok(Value::from("https://id.example/identity/introspect"), "https://id.example/identity/introspect"));
+        assert!(!ok(serde_json::json!([token, "https://other.example/token"]), token), "an array naming another");
+        assert!(!ok(serde_json::json!([]), token));
+        assert!(!ok(serde_json::json!([issuer, 3]), token));
+        assert!(!ok(Value::from("https://id.example/identity/"), token));
+        assert!(!audience_ok(None, issuer, token));
     }
 
     #[test]

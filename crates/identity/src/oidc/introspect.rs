@@ -1,7 +1,9 @@
 //! Token introspection (RFC 7662, `POST /identity/introspect`) and revocation (RFC 7009,
 //! `POST /identity/revoke`), both for the client the token was issued to. Introspection says
 //! `{"active": false}` for anything unknown, expired, revoked or another client's; revocation
-//! always answers 200, and revoking a refresh token revokes its whole grant.
+//! always answers 200, and revoking a refresh token revokes its whole grant. A client's own
+//! access tokens (client credentials) are self-contained: no row is kept for them until one
+//! is revoked, when a row marked revoked keeps it refused until it expires.
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use publica_kernel::crypto::sha256;
 use publica_kernel::db::Timestamp;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::client::Client;
 use super::error::{OAuthError, no_store};
@@ -71,18 +73,54 @@ pub(super) async fn revoke_endpoint(
 }
 
 impl Identity {
+    /// An access token this provider signed, live (not expired), with its record: its row,
+    /// or for a client's self-contained token without one, what its claims say. `None` when
+    /// it is not one, expired, or its row is gone.
+    pub(crate) async fn live_access(
+        &self,
+        token: &str,
+    ) -> publica_kernel::error::Result<Option<(Map<String, Value>, store::tokens::Access)>> {
+        let Ok(claims) = self.verify_own(token, Some("at+jwt")) else { return Ok(None) };
+        let now = Timestamp::now();
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(i64::MIN);
+        if exp <= now.unix_seconds() {
+            return Ok(None);
+        }
+        let Some(jti) = claims.get("jti").and_then(Value::as_str) else { return Ok(None) };
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+        let record = match store::tokens::access(self.kernel.db(), jti).await? {
+            Some(row) if row.client_id.is_empty() => {
+                // Self-contained, no row: the signed claims are the record.
+                let at = |name: &str| {
+                    let secs = claims.get(name).and_then(Value::as_i64).unwrap_or(exp);
+                    time::OffsetDateTime::from_unix_timestamp(secs).map(Timestamp::from).unwrap_or(now)
+                };
+                store::tokens::Access {
+                    client_id: text("client_id"),
+                    scope: text("scope"),
+                    created_at: at("iat"),
+                    expires_at: at("exp"),
+                    ..row
+                }
+            }
+            Some(row) => row,
+            None => return Ok(None),
+        };
+        Ok(Some((claims, record)))
+    }
+
     /// What introspection says of a token to `client`.
     pub async fn introspect(&self, client: &Client, token: &str) -> publica_kernel::error::Result<Value> {
         let inactive = json!({ "active": false });
         let now = Timestamp::now();
         if looks_like_jwt(token) {
-            let Ok(access) = self.check_access_token(token).await else { return Ok(inactive) };
-            if access.record.client_id != client.client_id {
+            let Some((claims, record)) = self.live_access(token).await? else { return Ok(inactive) };
+            if record.revoked_at.is_some() || record.client_id != client.client_id {
                 return Ok(inactive);
             }
             let mut body = json!({ "active": true, "token_type": "Bearer" });
             for name in ["scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "acr"] {
-                if let Some(value) = access.claims.get(name) {
+                if let Some(value) = claims.get(name) {
                     body[name] = value.clone();
                 }
             }
@@ -91,7 +129,10 @@ impl Identity {
         let Some(refresh) = store::tokens::refresh(self.kernel.db(), &sha256(token.as_bytes())).await? else {
             return Ok(inactive);
         };
-        let live = refresh.used_at.is_none() && refresh.revoked_at.is_none() && refresh.expires_at > now;
+        let live = refresh.used_at.is_none()
+            && refresh.revoked_at.is_none()
+            && refresh.expires_at > now
+            && refresh.account_usable;
         if !live || refresh.client_id != client.client_id {
             return Ok(inactive);
         }
@@ -112,12 +153,14 @@ impl Identity {
     pub async fn revoke(&self, client: &Client, token: &str) -> publica_kernel::error::Result<()> {
         let now = Timestamp::now();
         if looks_like_jwt(token) {
-            let Ok(claims) = self.verify_own(token, Some("at+jwt")) else { return Ok(()) };
-            let Some(jti) = claims.get("jti").and_then(Value::as_str) else { return Ok(()) };
-            if let Some(record) = store::tokens::access(self.kernel.db(), jti).await?
-                && record.client_id == client.client_id
-            {
-                store::tokens::revoke_access(self.kernel.db(), jti, now).await?;
+            let Some((_, record)) = self.live_access(token).await? else { return Ok(()) };
+            if record.client_id != client.client_id || record.revoked_at.is_some() {
+                return Ok(());
+            }
+            if record.jti.starts_with(store::tokens::SELF_CONTAINED) {
+                store::tokens::deny_access(self.kernel.db(), &record, now).await?;
+            } else {
+                store::tokens::revoke_access(self.kernel.db(), &record.jti, now).await?;
             }
             return Ok(());
         }

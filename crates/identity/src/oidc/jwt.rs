@@ -51,12 +51,13 @@ impl Identity {
     }
 
     /// The subject identifier of an account for a client: pairwise per sector (OpenID Connect
-    /// Core §8.1: `base64url(SHA-256(sector ‖ account ‖ salt))`) or the account id.
+    /// Core §8.1: `base64url(SHA-256(sector ‖ account ‖ salt))`, the sector being
+    /// [`Client::pairwise_sector`]) or the account id.
     pub fn subject_for(&self, client: &Client, account_id: Uuid) -> String {
         match client.subject_type {
             SubjectType::Public => account_id.to_string(),
             SubjectType::Pairwise => {
-                let mut input = client.sector_identifier.as_bytes().to_vec();
+                let mut input = client.pairwise_sector().into_bytes();
                 input.extend_from_slice(account_id.to_string().as_bytes());
                 input.extend_from_slice(&self.oidc.pairwise_salt);
                 b64url(&sha256(&input))
@@ -123,7 +124,7 @@ impl Identity {
         Ok(if broken == Simulate::BadSignature { spoil_signature(&token) } else { token })
     }
 
-    /// A JWT access token (RFC 9068) and its `jti`.
+    /// A JWT access token (RFC 9068) with the given `jti`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn access_token(
         &self,
@@ -132,9 +133,9 @@ impl Identity {
         audience: &str,
         scope: &str,
         grant: Option<&Grant>,
+        jti: &str,
         now: i64,
-    ) -> Result<(String, String)> {
-        let jti = random_token();
+    ) -> Result<String> {
         let mut claims = json!({
             "iss": self.issuer,
             "sub": subject,
@@ -151,7 +152,7 @@ impl Identity {
                 claims["acr"] = json!(acr);
             }
         }
-        Ok((self.sign_jwt(client.id_token_signed_response_alg, "at+jwt", &claims)?, jti))
+        self.sign_jwt(client.id_token_signed_response_alg, "at+jwt", &claims)
     }
 
     /// A logout token (OpenID Connect Back-Channel Logout 1.0 §2.4).

@@ -1,14 +1,15 @@
 //! The token endpoint (`POST /identity/token`): the authorization code grant (single use: a
 //! replayed code revokes what it gave; the redirect URI and the PKCE verifier must match),
 //! refresh tokens (rotated on every use; reusing an old one revokes the whole grant), and
-//! client credentials (a JWT access token for the client itself).
+//! client credentials (a self-contained JWT access token for the client itself, for the issuer
+//! or a resource registered for the client). Codes are spent by the group committer.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use publica_kernel::audit::{Actor, Event};
-use publica_kernel::crypto::{b64url, random_token, sha256};
+use publica_kernel::crypto::{random_token, sha256};
 use publica_kernel::db::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, json};
@@ -18,7 +19,9 @@ use super::claims::{self, Target};
 use super::client::{Client, GrantType};
 use super::error::{OAuthError, no_store};
 use super::request::Params;
-use super::store::{self, Grant, flow::Spent};
+use super::store::clients::StoredClient;
+use super::store::spend::{Exchange, Outcome};
+use super::store::{self, Grant};
 use crate::service::Identity;
 
 /// A successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
@@ -77,7 +80,8 @@ impl Identity {
 
     /// Answer a token request.
     pub async fn token(&self, headers: &HeaderMap, params: &Params) -> Result<TokenResponse, OAuthError> {
-        let client = self.authenticate_client(headers, params, &self.token_url()).await?;
+        let stored = self.authenticate(headers, params, &self.token_url()).await?;
+        let client = &stored.client;
         let grant_type = required(params, "grant_type")?;
         let grant = GrantType::parse(grant_type).ok_or_else(|| {
             OAuthError::new(
@@ -89,130 +93,95 @@ impl Identity {
             return Err(OAuthError::new("unauthorized_client", format!("this client may not use {grant_type}")));
         }
         match grant {
-            GrantType::AuthorizationCode => self.code_grant(&client, params).await,
-            GrantType::RefreshToken => self.refresh_grant(&client, params).await,
-            GrantType::ClientCredentials => self.client_credentials(&client, params).await,
+            GrantType::AuthorizationCode => self.code_grant(client, params).await,
+            GrantType::RefreshToken => self.refresh_grant(client, params).await,
+            GrantType::ClientCredentials => self.client_credentials(&stored, params).await,
         }
     }
 
+    /// The code is spent, checked and the tokens' rows written by the group committer (a code
+    /// that fails a check is left unspent for its client); once that is committed, the tokens
+    /// are signed with the `jti` recorded.
     async fn code_grant(&self, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
         let code = required(params, "code")?;
         let redirect_uri = required(params, "redirect_uri")?;
         let verifier = params.get("code_verifier").map_err(OAuthError::invalid_request)?;
         let now = Timestamp::now();
-        let mut tx = self.kernel.db().begin().await?;
-        let code = match store::flow::spend_code(&mut tx, &sha256(code.as_bytes()), now).await? {
-            Spent::Unknown => return Err(OAuthError::invalid_grant("the code is unknown or has expired")),
-            Spent::Replayed { grant_id, client_id } => {
-                let revoked = store::tokens::revoke_grant(&mut tx, grant_id, now).await?;
-                self.kernel
-                    .audit(
-                        &mut tx,
-                        Event::new(&Actor::system("identity"), "identity.code.replayed", "oidc_client", &client_id)
-                            .details(json!({ "grant_id": grant_id, "tokens_revoked": revoked })),
-                    )
-                    .await?;
-                tx.commit().await.map_err(publica_kernel::error::Error::from)?;
-                return Err(OAuthError::invalid_grant(
-                    "the code was used already; the tokens issued with it are revoked",
-                ));
-            }
-            Spent::Fresh(code) => code,
+        let jti = random_token();
+        let may_refresh = client.offline_access && client.allows(GrantType::RefreshToken);
+        let refresh_token = may_refresh.then(random_token);
+        let exchange = Exchange {
+            code_hash: sha256(code.as_bytes()).to_vec(),
+            client_id: client.client_id.clone(),
+            redirect_uri: redirect_uri.to_string(),
+            verifier: verifier.map(str::to_string),
+            now,
+            jti: jti.clone(),
+            access_seconds: self.config.access_token_seconds,
+            refresh: refresh_token.as_ref().map(|t| {
+                (sha256(t.as_bytes()).to_vec(), now.plus(time::Duration::days(self.config.refresh_token_days)))
+            }),
+            outcome: Default::default(),
         };
-        // A failed check leaves the code unspent (the transaction is dropped) for its client.
-        if code.client_id != client.client_id {
-            return Err(OAuthError::invalid_grant("the code was issued to another client"));
-        }
-        if code.expires_at <= now {
-            return Err(OAuthError::invalid_grant("the code has expired"));
-        }
-        if code.redirect_uri != redirect_uri {
-            return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request's"));
-        }
-        match (&code.code_challenge, verifier) {
-            (Some(challenge), Some(verifier)) => {
-                let ok = (43..=128).contains(&verifier.len())
-                    && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-                if !ok || b64url(&sha256(verifier.as_bytes())) != *challenge {
-                    return Err(OAuthError::invalid_grant("the code_verifier does not match the code_challenge"));
-                }
+        let (code, with_refresh) = match self.hot().exchange(self.kernel.db(), exchange).await? {
+            Outcome::Spent(code, with_refresh) => (code, with_refresh),
+            Outcome::Unknown => return Err(OAuthError::invalid_grant("the code is unknown or has expired")),
+            Outcome::Refused(why) => return Err(OAuthError::invalid_grant(why)),
+            Outcome::Replayed { grant_id, client_id } => {
+                return Err(self.code_replayed(grant_id, &client_id, now).await?);
             }
-            (Some(_), None) => {
-                return Err(OAuthError::invalid_grant("the code was issued with PKCE: send code_verifier"));
-            }
-            (None, Some(_)) => {
-                return Err(OAuthError::invalid_grant("the authorization request had no code_challenge"));
-            }
-            (None, None) => {}
-        }
-        let response = self
-            .grant_tokens(&mut tx, client, code.account_id, code.grant_id, &code.grant, &code.grant, true, now)
-            .await?;
-        tx.commit().await.map_err(publica_kernel::error::Error::from)?;
+        };
+        let mut response = self.sign_tokens(client, code.account_id, &code.grant, true, &jti, now).await?;
+        response.refresh_token = refresh_token.filter(|_| with_refresh);
         Ok(response)
     }
 
-    /// Issue the access token and ID token of a grant (`grant`, perhaps narrowed by a refresh
-    /// request) and, when offline access was granted, a refresh token carrying `kept` (the
-    /// grant as authorized), inside the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn grant_tokens(
+    /// A code used twice: revoke what it gave, audited; the error to answer.
+    async fn code_replayed(
         &self,
-        tx: &mut publica_kernel::db::Tx,
+        grant_id: uuid::Uuid,
+        client_id: &str,
+        now: Timestamp,
+    ) -> Result<OAuthError, OAuthError> {
+        let mut tx = self.kernel.db().begin().await?;
+        let revoked = store::tokens::revoke_grant(&mut tx, grant_id, now).await?;
+        self.kernel
+            .audit(
+                &mut tx,
+                Event::new(&Actor::system("identity"), "identity.code.replayed", "oidc_client", client_id)
+                    .details(json!({ "grant_id": grant_id, "tokens_revoked": revoked })),
+            )
+            .await?;
+        tx.commit().await.map_err(publica_kernel::error::Error::from)?;
+        Ok(OAuthError::invalid_grant("the code was used already; the tokens issued with it are revoked"))
+    }
+
+    /// Sign the access token (with `jti`) and the ID token of a grant; no refresh token.
+    async fn sign_tokens(
+        &self,
         client: &Client,
         account_id: uuid::Uuid,
-        grant_id: uuid::Uuid,
         grant: &Grant,
-        kept: &Grant,
         with_nonce: bool,
+        jti: &str,
         now: Timestamp,
     ) -> Result<TokenResponse, OAuthError> {
         let secs = now.unix_seconds();
         let sub = self.subject_for(client, account_id);
         let scope = grant.scope();
-        let (access_token, jti) = self.access_token(client, &sub, &self.userinfo_url(), &scope, Some(grant), secs)?;
-        let access = store::tokens::Access {
-            jti,
-            grant_id: Some(grant_id),
-            client_id: client.client_id.clone(),
-            account_id: Some(account_id),
-            scope: scope.clone(),
-            userinfo_claims: claims::named(grant.claims.as_ref(), Target::Userinfo),
-            created_at: now,
-            expires_at: now.plus(time::Duration::seconds(self.config.access_token_seconds)),
-            revoked_at: None,
-        };
-        store::tokens::insert_access(tx, &access).await?;
+        let access_token = self.access_token(client, &sub, &self.userinfo_url(), &scope, Some(grant), jti, secs)?;
         let wanted = claims::named(grant.claims.as_ref(), Target::IdToken);
         let extra = if wanted.is_empty() {
             Map::new()
         } else {
             claims::values(&self.account_claims(account_id).await?, &wanted)
         };
-        let mut id_grant = grant.clone();
-        if !with_nonce {
-            id_grant.nonce = None;
-        }
-        let id_token = self.id_token(client, account_id, &id_grant, Some(&access_token), extra, secs)?;
-        let offline =
-            kept.has_scope("offline_access") && client.offline_access && client.allows(GrantType::RefreshToken);
-        let refresh_token = if offline {
-            let token = random_token();
-            let expires = now.plus(time::Duration::days(self.config.refresh_token_days));
-            store::tokens::insert_refresh(
-                tx,
-                &sha256(token.as_bytes()),
-                grant_id,
-                &client.client_id,
-                account_id,
-                kept,
-                now,
-                expires,
-            )
-            .await?;
-            Some(token)
+        let id_token = if with_nonce {
+            self.id_token(client, account_id, grant, Some(&access_token), extra, secs)?
         } else {
-            None
+            let mut id_grant = grant.clone();
+            id_grant.nonce = None;
+            self.id_token(client, account_id, &id_grant, Some(&access_token), extra, secs)?
         };
         Ok(TokenResponse {
             access_token,
@@ -220,8 +189,54 @@ impl Identity {
             expires_in: self.config.access_token_seconds,
             scope: Some(scope),
             id_token: Some(id_token),
-            refresh_token,
+            refresh_token: None,
         })
+    }
+
+    /// The tokens of a refresh: `grant` (perhaps narrowed) signed, and a new refresh token
+    /// carrying `kept` (the grant as authorized) when offline access was granted; the rows to
+    /// record are the caller's to write.
+    async fn issue(
+        &self,
+        client: &Client,
+        account_id: uuid::Uuid,
+        grant_id: uuid::Uuid,
+        grant: &Grant,
+        kept: &Grant,
+        now: Timestamp,
+    ) -> Result<Issued, OAuthError> {
+        let jti = random_token();
+        let mut response = self.sign_tokens(client, account_id, grant, false, &jti, now).await?;
+        let access = store::tokens::Access {
+            jti,
+            grant_id: Some(grant_id),
+            client_id: client.client_id.clone(),
+            account_id: Some(account_id),
+            scope: grant.scope(),
+            userinfo_claims: claims::named(grant.claims.as_ref(), Target::Userinfo),
+            created_at: now,
+            expires_at: now.plus(time::Duration::seconds(self.config.access_token_seconds)),
+            revoked_at: None,
+        };
+        let offline =
+            kept.has_scope("offline_access") && client.offline_access && client.allows(GrantType::RefreshToken);
+        let refresh = if offline {
+            let token = random_token();
+            let row = store::tokens::NewRefresh {
+                hash: sha256(token.as_bytes()).to_vec(),
+                grant_id,
+                client_id: client.client_id.clone(),
+                account_id,
+                grant: kept.clone(),
+                created_at: now,
+                expires_at: now.plus(time::Duration::days(self.config.refresh_token_days)),
+            };
+            response.refresh_token = Some(token);
+            Some(row)
+        } else {
+            None
+        };
+        Ok(Issued { response, access, refresh })
     }
 
     async fn refresh_grant(&self, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
@@ -235,6 +250,9 @@ impl Identity {
         }
         if stored.revoked_at.is_some() || stored.expires_at <= now {
             return Err(unknown());
+        }
+        if !stored.account_usable {
+            return Err(OAuthError::invalid_grant("the account of this refresh token is locked or closed"));
         }
         let mut tx = self.kernel.db().begin().await?;
         if stored.used_at.is_some() || !store::tokens::use_refresh(&mut tx, &hash, now).await? {
@@ -265,14 +283,20 @@ impl Identity {
             // The new refresh token keeps the original grant; only this access token is narrower.
             grant.scopes = narrower;
         }
-        let response = self
-            .grant_tokens(&mut tx, client, stored.account_id, stored.grant_id, &grant, &stored.grant, false, now)
-            .await?;
+        let issued = self.issue(client, stored.account_id, stored.grant_id, &grant, &stored.grant, now).await?;
+        store::tokens::insert_access(&mut tx, &issued.access).await?;
+        if let Some(refresh) = &issued.refresh {
+            store::tokens::insert_refresh(&mut tx, refresh).await?;
+        }
         tx.commit().await.map_err(publica_kernel::error::Error::from)?;
-        Ok(response)
+        Ok(issued.response)
     }
 
-    async fn client_credentials(&self, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+    /// A self-contained access token for the client itself: nothing is written (a revoked one
+    /// is recorded then, see `revoke`); its `aud` is the issuer or a resource registered for
+    /// the client (RFC 8707).
+    async fn client_credentials(&self, stored: &StoredClient, params: &Params) -> Result<TokenResponse, OAuthError> {
+        let client = &stored.client;
         if client.is_public() {
             return Err(OAuthError::new("unauthorized_client", "client_credentials is for confidential clients"));
         }
@@ -299,28 +323,21 @@ impl Identity {
                         "resource must be an absolute URI without a fragment",
                     ));
                 }
-                resource.to_string()
+                if !stored.resources.iter().any(|r| r == resource) {
+                    return Err(OAuthError::new(
+                        "invalid_target",
+                        format!("`{resource}` is not a resource registered for this client"),
+                    ));
+                }
+                resource
             }
-            None => self.issuer.clone(),
+            None => self.issuer.as_str(),
         };
         let now = Timestamp::now();
         let scope = asked.join(" ");
-        let (access_token, jti) =
-            self.access_token(client, &client.client_id, &audience, &scope, None, now.unix_seconds())?;
-        let access = store::tokens::Access {
-            jti,
-            grant_id: None,
-            client_id: client.client_id.clone(),
-            account_id: None,
-            scope: scope.clone(),
-            userinfo_claims: Vec::new(),
-            created_at: now,
-            expires_at: now.plus(time::Duration::seconds(self.config.access_token_seconds)),
-            revoked_at: None,
-        };
-        let mut tx = self.kernel.db().begin().await?;
-        store::tokens::insert_access(&mut tx, &access).await?;
-        tx.commit().await.map_err(publica_kernel::error::Error::from)?;
+        let jti = format!("{}{}", store::tokens::SELF_CONTAINED, random_token());
+        let access_token =
+            self.access_token(client, &client.client_id, audience, &scope, None, &jti, now.unix_seconds())?;
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer".into(),
@@ -330,4 +347,11 @@ impl Identity {
             refresh_token: None,
         })
     }
+}
+
+/// What a grant issued: the answer, and the rows to record.
+struct Issued {
+    response: TokenResponse,
+    access: store::tokens::Access,
+    refresh: Option<store::tokens::NewRefresh>,
 }

@@ -12,5 +12,6 @@ mod logout;
 mod security;
 mod simulate;
 mod support;
+mod token_security;
 mod tokens;
 mod verified;

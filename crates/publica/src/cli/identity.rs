@@ -98,6 +98,10 @@ pub struct CreateArgs {
     /// Allow refresh tokens.
     #[arg(long)]
     offline_access: bool,
+    /// A resource server the client may name (RFC 8707 `resource`) as the audience of the
+    /// tokens it asks for itself with client_credentials (repeatable).
+    #[arg(long = "resource")]
+    resources: Vec<String>,
     /// The acr value asked for when a request asks for less.
     #[arg(long)]
     default_acr: Option<String>,
@@ -156,6 +160,7 @@ pub async fn run(kernel: Kernel, command: IdentityCommand) -> anyhow::Result<Exi
                 subject_type,
                 scopes,
                 offline_access,
+                resources,
                 default_acr,
                 grant_types,
                 simulate,
@@ -197,7 +202,7 @@ pub async fn run(kernel: Kernel, command: IdentityCommand) -> anyhow::Result<Exi
                 None => None,
             };
             let new = NewClient { settings, client_id, client_secret };
-            let (client, secret) = identity.register_client(&operator, org_id, new).await?;
+            let (client, secret) = identity.register_client_with_resources(&operator, org_id, new, &resources).await?;
             println!("{}", serde_json::to_string_pretty(&json!({ "client": client, "client_secret": secret }))?);
         }
         ClientsCommand::Show { client_id } => {

@@ -1,4 +1,5 @@
-//! Registered clients: settings as JSON, the secret as its SHA-256 hash.
+//! Registered clients: settings as JSON, the secret as its SHA-256 hash, the resource servers
+//! the client may ask tokens for (RFC 8707) as a JSON list.
 
 use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
 use publica_kernel::error::{Error, Result};
@@ -13,14 +14,16 @@ use crate::oidc::client::{Checked, Client};
 pub struct StoredClient {
     pub client: Client,
     pub secret_hash: Option<Vec<u8>>,
+    /// Resource servers the client may name as its own access tokens' audience.
+    pub resources: Vec<String>,
 }
 
-type Row = (String, Uuid, String, Option<Vec<u8>>, String, Timestamp, Timestamp);
+type Row = (String, Uuid, String, Option<Vec<u8>>, String, Timestamp, Timestamp, String);
 
-const COLUMNS: &str = "client_id, org_id, name, secret_hash, settings, created_at, updated_at";
+const COLUMNS: &str = "client_id, org_id, name, secret_hash, settings, created_at, updated_at, resources";
 
 fn from_row(row: Row) -> Result<StoredClient> {
-    let (client_id, org_id, name, secret_hash, settings, created_at, updated_at) = row;
+    let (client_id, org_id, name, secret_hash, settings, created_at, updated_at, resources) = row;
     let s: Checked = from_json(&settings)?;
     Ok(StoredClient {
         client: Client {
@@ -46,6 +49,7 @@ fn from_row(row: Row) -> Result<StoredClient> {
             updated_at,
         },
         secret_hash,
+        resources: from_json(&resources)?,
     })
 }
 
@@ -55,12 +59,14 @@ pub async fn insert(
     org_id: Uuid,
     settings: &Checked,
     secret_hash: Option<&[u8]>,
+    resources: &[String],
     now: Timestamp,
 ) -> Result<()> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO identity_oidc_clients (client_id, org_id, name, secret_hash, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        "INSERT INTO identity_oidc_clients (client_id, org_id, name, secret_hash, settings, created_at, updated_at, resources)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
         .bind(client_id).bind(org_id).bind(&settings.name).bind(secret_hash).bind(json_text(settings)).bind(now)
+        .bind(json_text(&resources))
         .execute(c).await.map(|_| ()));
     match inserted {
         Err(e) if unique_violation(&e) => Err(Error::Conflict(format!("a client with client_id `{client_id}` exists"))),
@@ -73,6 +79,13 @@ pub async fn update(tx: &mut Tx, client_id: &str, settings: &Checked, now: Times
         "UPDATE identity_oidc_clients SET name = $2, settings = $3, updated_at = $4 WHERE client_id = $1")
         .bind(client_id).bind(&settings.name).bind(json_text(settings)).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn set_resources(tx: &mut Tx, client_id: &str, resources: &[String], now: Timestamp) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_oidc_clients SET resources = $2, updated_at = $3 WHERE client_id = $1")
+        .bind(client_id).bind(json_text(&resources)).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -112,10 +125,15 @@ pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>> {
 
 /// Clients of one organisation, or all, by name.
 pub async fn list(db: &Db, org_id: Option<Uuid>) -> Result<Vec<Client>> {
+    Ok(list_stored(db, org_id).await?.into_iter().map(|s| s.client).collect())
+}
+
+/// The same, with what only the provider sees.
+pub async fn list_stored(db: &Db, org_id: Option<Uuid>) -> Result<Vec<StoredClient>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM identity_oidc_clients WHERE ($1 IS NULL OR org_id = $1) ORDER BY name, client_id"
     );
     let rows: Vec<Row> =
         on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id).fetch_all(pool).await)?;
-    rows.into_iter().map(|r| from_row(r).map(|s| s.client)).collect()
+    rows.into_iter().map(from_row).collect()
 }

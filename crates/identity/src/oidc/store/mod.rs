@@ -1,11 +1,14 @@
 //! The provider's persistence, one code path for SQLite and PostgreSQL: clients, the
 //! authorization flow (interactions, pushed requests, codes), tokens (refresh and access,
 //! grouped by grant; client assertions already used), and what concerns people (consents,
-//! the clients each browser session signed in to).
+//! the clients each browser session signed in to); and what the token endpoint keeps in memory
+//! (clients, and the group committer of code spends).
 
 pub mod clients;
 pub mod flow;
+pub mod hot;
 pub mod people;
+pub mod spend;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};

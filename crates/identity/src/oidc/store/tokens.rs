@@ -1,5 +1,5 @@
-//! Refresh and access tokens, grouped by the grant they were issued under, and the client
-//! assertions already used.
+//! Refresh and access tokens, grouped by the grant they were issued under (a client's own
+//! self-contained access tokens only once revoked), and the client assertions already used.
 
 use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
 use publica_kernel::error::Result;
@@ -19,35 +19,46 @@ pub struct Refresh {
     pub expires_at: Timestamp,
     pub used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// The account exists and is not locked.
+    pub account_usable: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_refresh(
-    tx: &mut Tx,
-    hash: &[u8],
-    grant_id: Uuid,
-    client_id: &str,
-    account_id: Uuid,
-    grant: &Grant,
-    now: Timestamp,
-    expires: Timestamp,
-) -> Result<()> {
+/// A refresh token to record.
+#[derive(Clone, Debug)]
+pub struct NewRefresh {
+    pub hash: Vec<u8>,
+    pub grant_id: Uuid,
+    pub client_id: String,
+    pub account_id: Uuid,
+    /// The grant as authorized (what the next rotation may give again).
+    pub grant: Grant,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert_refresh(tx: &mut Tx, r: &NewRefresh) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO identity_oidc_refresh_tokens (token_hash, grant_id, client_id, account_id, grant_details, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(hash).bind(grant_id).bind(client_id).bind(account_id).bind(json_text(grant)).bind(now).bind(expires)
+        .bind(&r.hash).bind(r.grant_id).bind(&r.client_id).bind(r.account_id).bind(json_text(&r.grant))
+        .bind(r.created_at).bind(r.expires_at)
         .execute(c).await.map(|_| ()))?;
     Ok(())
 }
 
-type RefreshRow = (Uuid, String, Uuid, String, Timestamp, Timestamp, Option<Timestamp>, Option<Timestamp>);
+type RefreshRow = (Uuid, String, Uuid, String, Timestamp, Timestamp, Option<Timestamp>, Option<Timestamp>, bool);
 
+/// A refresh token with whether its account may still use it (it exists and is not locked).
 pub async fn refresh(db: &Db, hash: &[u8]) -> Result<Option<Refresh>> {
     let row: Option<RefreshRow> = on_db!(db, pool => sqlx::query_as(
-        "SELECT grant_id, client_id, account_id, grant_details, created_at, expires_at, used_at, revoked_at
-         FROM identity_oidc_refresh_tokens WHERE token_hash = $1")
+        "SELECT r.grant_id, r.client_id, r.account_id, r.grant_details, r.created_at, r.expires_at, r.used_at,
+                r.revoked_at, (a.id IS NOT NULL AND a.locked_at IS NULL)
+         FROM identity_oidc_refresh_tokens r LEFT JOIN identity_accounts a ON a.id = r.account_id
+         WHERE r.token_hash = $1")
         .bind(hash).fetch_optional(pool).await)?;
-    let Some((grant_id, client_id, account_id, grant, created_at, expires_at, used_at, revoked_at)) = row else {
+    let Some((grant_id, client_id, account_id, grant, created_at, expires_at, used_at, revoked_at, account_usable)) =
+        row
+    else {
         return Ok(None);
     };
     Ok(Some(Refresh {
@@ -59,6 +70,7 @@ pub async fn refresh(db: &Db, hash: &[u8]) -> Result<Option<Refresh>> {
         expires_at,
         used_at,
         revoked_at,
+        account_usable,
     }))
 }
 
@@ -94,6 +106,25 @@ pub async fn revoke_account_client(tx: &mut Tx, account_id: Uuid, client_id: &st
     Ok(n)
 }
 
+/// Revoke every refresh token and every access token of an account, at every client (a
+/// password changed, an account recovered, "sign out everywhere"): introspection then calls
+/// them inactive, userinfo refuses them and no refresh token can be used. Returns how many were
+/// still live. The caller audits, in the same transaction.
+pub async fn revoke_account_tokens(tx: &mut Tx, account_id: Uuid) -> Result<u64> {
+    let now = Timestamp::now();
+    let mut n = 0;
+    for table in ["identity_oidc_refresh_tokens", "identity_oidc_access_tokens"] {
+        let sql = format!("UPDATE {table} SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL");
+        n += on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
+}
+
+/// How the `jti` of a self-contained access token begins: one a client asked for itself
+/// (client credentials), of which no row is kept unless it is revoked.
+pub const SELF_CONTAINED: &str = "c.";
+
 /// An access token as recorded.
 #[derive(Clone, Debug)]
 pub struct Access {
@@ -122,12 +153,30 @@ pub async fn insert_access(tx: &mut Tx, a: &Access) -> Result<()> {
 type AccessRow =
     (String, Option<Uuid>, String, Option<Uuid>, String, Option<String>, Timestamp, Timestamp, Option<Timestamp>);
 
+/// The record of an access token. A self-contained one ([`SELF_CONTAINED`]) has a row only
+/// once revoked; without one it is answered as what it is known to be from its `jti` alone: a
+/// client's token for itself, live, with no account and no scope that userinfo would serve (its
+/// claims, which the caller has verified, say the rest).
 pub async fn access(db: &Db, jti: &str) -> Result<Option<Access>> {
     let row: Option<AccessRow> = on_db!(db, pool => sqlx::query_as(
         "SELECT jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at, revoked_at
          FROM identity_oidc_access_tokens WHERE jti = $1")
         .bind(jti).fetch_optional(pool).await)?;
     let Some((jti, grant_id, client_id, account_id, scope, claims, created_at, expires_at, revoked_at)) = row else {
+        if jti.starts_with(SELF_CONTAINED) {
+            let now = Timestamp::now();
+            return Ok(Some(Access {
+                jti: jti.to_string(),
+                grant_id: None,
+                client_id: String::new(),
+                account_id: None,
+                scope: String::new(),
+                userinfo_claims: Vec::new(),
+                created_at: now,
+                expires_at: now,
+                revoked_at: None,
+            }));
+        }
         return Ok(None);
     };
     Ok(Some(Access {
@@ -141,6 +190,16 @@ pub async fn access(db: &Db, jti: &str) -> Result<Option<Access>> {
         expires_at,
         revoked_at,
     }))
+}
+
+/// Revoke a self-contained access token: a row with `revoked_at` set, kept until it expires.
+pub async fn deny_access(db: &Db, a: &Access, now: Timestamp) -> Result<()> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, created_at, expires_at, revoked_at)
+         VALUES ($1, NULL, $2, NULL, $3, $4, $5, $6) ON CONFLICT (jti) DO NOTHING")
+        .bind(&a.jti).bind(&a.client_id).bind(&a.scope).bind(a.created_at).bind(a.expires_at).bind(now)
+        .execute(pool).await.map(|_| ()))?;
+    Ok(())
 }
 
 pub async fn revoke_access(db: &Db, jti: &str, now: Timestamp) -> Result<bool> {

@@ -1,0 +1,202 @@
+//! Code exchanges written by the group committer: each batch spends its codes with one
+//! statement (`UPDATE … RETURNING` the codes), checks each against its request (client,
+//! expiry, redirect URI, PKCE; a code that fails is left unspent), and records the access
+//! tokens (and refresh tokens) with one more; the requests are answered after the commit, then
+//! sign their tokens with the `jti` recorded. A request therefore makes no database round trip
+//! of its own.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use publica_kernel::crypto::{b64url, sha256};
+use publica_kernel::db::{BatchWriter, Timestamp, Tx};
+use publica_kernel::error::Result;
+use publica_kernel::on_tx;
+use uuid::Uuid;
+
+use super::flow::Code;
+use super::hot::insert_access_rows;
+use super::tokens::{Access, NewRefresh, insert_refresh};
+use super::{Grant, from_json};
+use crate::oidc::claims::{self, Target};
+
+/// An exchange waiting for the committer: the code and what the request says of it, and what
+/// to record when it is good.
+pub struct Exchange {
+    pub code_hash: Vec<u8>,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub verifier: Option<String>,
+    pub now: Timestamp,
+    /// The access token's `jti`, chosen before.
+    pub jti: String,
+    pub access_seconds: i64,
+    /// The hash of the refresh token to record, and until when, when the client may have one
+    /// (it is recorded only if the grant has `offline_access`).
+    pub refresh: Option<(Vec<u8>, Timestamp)>,
+    pub outcome: Arc<Mutex<Option<Outcome>>>,
+}
+
+impl Exchange {
+    fn answer(&self, outcome: Outcome) {
+        *self.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+    }
+}
+
+/// What the committer found.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Spent now by this exchange; its access token (and refresh token, when `true`) recorded.
+    Spent(Box<Code>, bool),
+    /// Unknown (or expired and purged).
+    Unknown,
+    /// Spent before (or by another exchange in the same batch): the grant to revoke.
+    Replayed { grant_id: Uuid, client_id: String },
+    /// Not spent: the request does not match the code (`invalid_grant`, this description).
+    Refused(&'static str),
+}
+
+/// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6 of a code against its exchange.
+fn check(code: &Code, x: &Exchange) -> std::result::Result<(), &'static str> {
+    if code.client_id != x.client_id {
+        return Err("the code was issued to another client");
+    }
+    if code.expires_at <= x.now {
+        return Err("the code has expired");
+    }
+    if code.redirect_uri != x.redirect_uri {
+        return Err("redirect_uri differs from the authorization request's");
+    }
+    match (&code.code_challenge, &x.verifier) {
+        (Some(challenge), Some(verifier)) => {
+            let ok = (43..=128).contains(&verifier.len())
+                && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if !ok || b64url(&sha256(verifier.as_bytes())) != *challenge {
+                return Err("the code_verifier does not match the code_challenge");
+            }
+            Ok(())
+        }
+        (Some(_), None) => Err("the code was issued with PKCE: send code_verifier"),
+        (None, Some(_)) => Err("the authorization request had no code_challenge"),
+        (None, None) => Ok(()),
+    }
+}
+
+type SpentRow = (Vec<u8>, Uuid, String, Uuid, String, Option<String>, String, Timestamp);
+
+pub(super) struct ExchangeWriter;
+
+#[async_trait::async_trait]
+impl BatchWriter<Exchange> for ExchangeWriter {
+    async fn write(&self, tx: &mut Tx, items: &[Exchange]) -> Result<()> {
+        let now = Timestamp::now();
+        let sql = format!(
+            "UPDATE identity_oidc_codes SET used_at = $1 WHERE used_at IS NULL AND code_hash IN ({})
+             RETURNING code_hash, grant_id, client_id, account_id, redirect_uri, code_challenge, grant_details, expires_at",
+            placeholders(2, items.len())
+        );
+        let rows: Vec<SpentRow> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(now);
+            for item in items {
+                q = q.bind(&item.code_hash);
+            }
+            q.fetch_all(c).await
+        })?;
+        let mut spent: HashMap<Vec<u8>, Code> = HashMap::with_capacity(rows.len());
+        for (hash, grant_id, client_id, account_id, redirect_uri, code_challenge, grant, expires_at) in rows {
+            let grant: Grant = from_json(&grant)?;
+            spent.insert(
+                hash,
+                Code { grant_id, client_id, account_id, redirect_uri, code_challenge, grant, expires_at },
+            );
+        }
+        let mut unspend: Vec<&[u8]> = Vec::new();
+        let mut missing: Vec<&Exchange> = Vec::new();
+        let mut access: Vec<Access> = Vec::new();
+        let mut refresh: Vec<NewRefresh> = Vec::new();
+        // Codes met earlier in this batch: the grant and client when that exchange spent it.
+        let mut seen: HashMap<&[u8], Option<(Uuid, String)>> = HashMap::new();
+        for item in items {
+            if let Some(earlier) = seen.get(item.code_hash.as_slice()) {
+                item.answer(match earlier {
+                    Some((grant_id, client_id)) => {
+                        Outcome::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
+                    }
+                    None => Outcome::Refused("the code is being exchanged by another request"),
+                });
+                continue;
+            }
+            let Some(code) = spent.remove(&item.code_hash) else {
+                missing.push(item);
+                continue;
+            };
+            if let Err(why) = check(&code, item) {
+                unspend.push(&item.code_hash);
+                seen.insert(&item.code_hash, None);
+                item.answer(Outcome::Refused(why));
+                continue;
+            }
+            seen.insert(&item.code_hash, Some((code.grant_id, code.client_id.clone())));
+            access.push(Access {
+                jti: item.jti.clone(),
+                grant_id: Some(code.grant_id),
+                client_id: code.client_id.clone(),
+                account_id: Some(code.account_id),
+                scope: code.grant.scope(),
+                userinfo_claims: claims::named(code.grant.claims.as_ref(), Target::Userinfo),
+                created_at: item.now,
+                expires_at: item.now.plus(time::Duration::seconds(item.access_seconds)),
+                revoked_at: None,
+            });
+            let offline = match &item.refresh {
+                Some((hash, expires_at)) if code.grant.has_scope("offline_access") => {
+                    refresh.push(NewRefresh {
+                        hash: hash.clone(),
+                        grant_id: code.grant_id,
+                        client_id: code.client_id.clone(),
+                        account_id: code.account_id,
+                        grant: code.grant.clone(),
+                        created_at: item.now,
+                        expires_at: *expires_at,
+                    });
+                    true
+                }
+                _ => false,
+            };
+            item.answer(Outcome::Spent(Box::new(code), offline));
+        }
+        if !unspend.is_empty() {
+            let sql = format!(
+                "UPDATE identity_oidc_codes SET used_at = NULL WHERE code_hash IN ({})",
+                placeholders(1, unspend.len())
+            );
+            on_tx!(tx, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for hash in &unspend {
+                    q = q.bind(*hash);
+                }
+                q.execute(c).await.map(|_| ())
+            })?;
+        }
+        for item in missing {
+            let found: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
+                "SELECT grant_id, client_id FROM identity_oidc_codes WHERE code_hash = $1")
+                .bind(&item.code_hash).fetch_optional(c).await)?;
+            let outcome = match found {
+                Some((grant_id, client_id)) => Outcome::Replayed { grant_id, client_id },
+                None => Outcome::Unknown,
+            };
+            item.answer(outcome);
+        }
+        insert_access_rows(tx, access.iter()).await?;
+        for r in &refresh {
+            insert_refresh(tx, r).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
