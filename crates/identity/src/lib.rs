@@ -32,6 +32,7 @@ pub const MIGRATIONS: BlockMigrations = BlockMigrations {
         (3, "proofing", include_str!("../migrations/sqlite/0003_proofing.sql")),
         (4, "webauthn and remembered devices", include_str!("../migrations/sqlite/0004_webauthn.sql")),
         (5, "client resources", include_str!("../migrations/sqlite/0005_client_resources.sql")),
+        (6, "throttle in flight", include_str!("../migrations/sqlite/0006_throttle_in_flight.sql")),
     ],
     postgres: &[
         (1, "accounts", include_str!("../migrations/postgres/0001_accounts.sql")),
@@ -39,6 +40,7 @@ pub const MIGRATIONS: BlockMigrations = BlockMigrations {
         (3, "proofing", include_str!("../migrations/postgres/0003_proofing.sql")),
         (4, "webauthn and remembered devices", include_str!("../migrations/postgres/0004_webauthn.sql")),
         (5, "client resources", include_str!("../migrations/postgres/0005_client_resources.sql")),
+        (6, "throttle in flight", include_str!("../migrations/postgres/0006_throttle_in_flight.sql")),
     ],
 };
 

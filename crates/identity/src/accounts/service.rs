@@ -320,18 +320,21 @@ impl Identity {
             let locked = self.record_failure(&account, "sign-in.password", "wrong-password", origin).await?;
             return Ok(if locked { PasswordCheck::Locked } else { PasswordCheck::Wrong });
         }
-        throttle::succeeded(self.kernel.db(), &keys, now).await?;
-        // With a second factor the run of failures ends only when that factor is right too, so
-        // that knowing the password does not reset the count of wrong codes.
-        if !self.has_second_factor(&account).await? {
-            store::clear_failures(self.kernel.db(), account.id).await?;
-        }
         if password::needs_rehash(&account.password_hash) {
             let new = self.hash_password(password).await?;
             store::rehash_password(self.kernel.db(), account.id, &account.password_hash, &new).await?;
         }
-        self.record_activity(account.id, "sign-in.password", serde_json::json!({ "outcome": "success" }), origin)
-            .await?;
+        // With a second factor the run of failures ends only when that factor is right too, so
+        // that knowing the password does not reset the count of wrong codes.
+        let second_factor = self.has_second_factor(&account).await?;
+        let mut tx = self.kernel.db().begin().await?;
+        throttle::succeeded_in(&mut tx, &keys, now).await?;
+        if !second_factor {
+            store::clear_failures_in(&mut tx, account.id).await?;
+        }
+        let detail = serde_json::json!({ "outcome": "success" });
+        self.record_activity_in(&mut tx, account.id, "sign-in.password", detail, origin).await?;
+        tx.commit().await?;
         Ok(PasswordCheck::Accepted(Box::new(account)))
     }
 

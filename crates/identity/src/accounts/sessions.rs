@@ -129,14 +129,11 @@ impl Identity {
             ip: origin.ip.clone(),
             user_agent: origin.user_agent.clone(),
         };
-        store::sessions::insert(self.kernel.db(), &sha256(token.as_bytes()), &session).await?;
-        self.record_activity(
-            account_id,
-            "session.started",
-            serde_json::json!({ "session": session.id, "aal": aal.as_str(), "amr": amr }),
-            origin,
-        )
-        .await?;
+        let mut tx = self.kernel.db().begin().await?;
+        store::sessions::insert_in(&mut tx, &sha256(token.as_bytes()), &session).await?;
+        let detail = serde_json::json!({ "session": session.id, "aal": aal.as_str(), "amr": amr });
+        self.record_activity_in(&mut tx, account_id, "session.started", detail, origin).await?;
+        tx.commit().await?;
         Ok((token, session.id))
     }
 

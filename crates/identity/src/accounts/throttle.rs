@@ -5,7 +5,7 @@
 //! made to sleep. The lockout of the account itself after `lockout_after_failures` is counted
 //! on the account (see `service`).
 //!
-//! Attempts in flight are counted apart from failures (a `pending:` row beside each counter):
+//! Attempts in flight are counted apart from failures (on the counter's own row):
 //! a guess is claimed before it is checked, and at most as many may be in flight as there are
 //! free failures left (at least one), so that a burst of parallel guesses cannot all slip
 //! through before the first failure is written. Only a failure counts towards the delays, so
@@ -71,8 +71,12 @@ pub fn delay(failures: i32, free: i32) -> Option<time::Duration> {
 /// How long an attempt in flight counts when nothing ends it.
 const PENDING_FOR: time::Duration = time::Duration::minutes(1);
 
-fn pending_key(key: &str) -> String {
-    format!("pending:{key}")
+/// The attempts in flight a counter holds now (none once nothing changed them for a minute).
+fn in_flight(counter: &store::Counter, now: Timestamp) -> i32 {
+    match counter.in_flight_at {
+        Some(at) if at.plus(PENDING_FOR) >= now => counter.in_flight,
+        _ => 0,
+    }
 }
 
 /// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
@@ -85,9 +89,7 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
     let mut until: Option<Timestamp> = None;
     for (key, free) in keys.all() {
         let counter = store::lock(&mut tx, key, now).await?;
-        let pending_key = pending_key(key);
-        let pending = store::lock(&mut tx, &pending_key, now).await?;
-        let in_flight = if pending.updated_at.plus(PENDING_FOR) < now { 0 } else { pending.failures };
+        let in_flight = in_flight(&counter, now);
         let failures = if counter.updated_at < now.plus(-FORGET_AFTER) { 0 } else { counter.failures };
         let blocked = counter.blocked_until.filter(|b| *b > now).or_else(|| {
             let room = (free - failures).max(1);
@@ -97,14 +99,14 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
             until = Some(until.map_or(blocked, |u| u.max(blocked)));
             continue;
         }
-        updates.push((pending_key, in_flight + 1));
+        updates.push((key, in_flight + 1));
     }
     if let Some(until) = until {
         // Nothing counted: the transaction is dropped, rolling back.
         return Ok(Err(until));
     }
     for (key, in_flight) in updates {
-        store::set(&mut tx, &key, in_flight, None, now).await?;
+        store::set_in_flight(&mut tx, key, in_flight, now).await?;
     }
     tx.commit().await?;
     Ok(Ok(()))
@@ -114,11 +116,18 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
 /// failures ends (the address's failures stay: they may be other accounts').
 pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
     let mut tx = db.begin().await?;
-    for (key, _) in keys.all() {
-        land(&mut tx, key, now).await?;
-    }
-    store::delete(&mut tx, &keys.account_ip).await?;
+    succeeded_in(&mut tx, keys, now).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// [`succeeded`] inside the caller's transaction.
+pub async fn succeeded_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
+    store::delete(tx, &keys.account_ip).await?;
+    if let Some(ip) = &keys.ip {
+        let counter = store::lock(tx, ip, now).await?;
+        store::set_in_flight(tx, ip, (in_flight(&counter, now) - 1).max(0), now).await?;
+    }
     Ok(())
 }
 
@@ -135,21 +144,13 @@ pub async fn failed(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
 /// wrong password for an account costs one commit, as one for an unknown address does).
 pub async fn failed_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
     for (key, free) in keys.all() {
-        land(tx, key, now).await?;
         let counter = store::lock(tx, key, now).await?;
         let stale = counter.updated_at < now.plus(-FORGET_AFTER);
         let failures = if stale { 1 } else { counter.failures + 1 };
-        store::set(tx, key, failures, delay(failures, free).map(|d| now.plus(d)), now).await?;
+        let blocked_until = delay(failures, free).map(|d| now.plus(d));
+        let in_flight = (in_flight(&counter, now) - 1).max(0);
+        store::set_failed(tx, key, failures, blocked_until, in_flight, now).await?;
     }
-    Ok(())
-}
-
-/// One attempt in flight on `key` has ended.
-async fn land(tx: &mut Tx, key: &str, now: Timestamp) -> Result<()> {
-    let pending_key = pending_key(key);
-    let pending = store::lock(tx, &pending_key, now).await?;
-    let in_flight = if pending.updated_at.plus(PENDING_FOR) < now { 0 } else { pending.failures };
-    store::set(tx, &pending_key, (in_flight - 1).max(0), None, now).await?;
     Ok(())
 }
 

@@ -151,6 +151,13 @@ pub async fn clear_failures(db: &Db, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+pub async fn clear_failures_in(tx: &mut Tx, id: Uuid) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_accounts SET failed_attempts = 0 WHERE id = $1 AND failed_attempts <> 0")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Unlock and forget failures (recovery); whether it was locked.
 pub async fn unlock(tx: &mut Tx, id: Uuid) -> Result<bool> {
     let row: Option<(Option<Timestamp>,)> = on_tx!(tx, c => sqlx::query_as(

@@ -40,13 +40,13 @@ fn from_row(r: Row) -> SessionRow {
 
 const COLUMNS: &str = "id, account_id, created_at, auth_time, last_seen_at, expires_at, aal, amr, ip, user_agent";
 
-pub async fn insert(db: &Db, token_hash: &[u8], s: &SessionRow) -> Result<()> {
+pub async fn insert_in(tx: &mut Tx, token_hash: &[u8], s: &SessionRow) -> Result<()> {
     let amr = serde_json::to_string(&s.amr).unwrap_or_else(|_| "[]".into());
-    on_db!(db, pool => sqlx::query(
+    on_tx!(tx, c => sqlx::query(
         "INSERT INTO identity_sessions (id, token_hash, account_id, created_at, auth_time, last_seen_at, expires_at, aal, amr, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
         .bind(s.id).bind(token_hash).bind(s.account_id).bind(s.created_at).bind(s.auth_time).bind(s.last_seen_at)
-        .bind(s.expires_at).bind(&s.aal).bind(amr).bind(&s.ip).bind(&s.user_agent).execute(pool).await.map(|r| r.rows_affected()))?;
+        .bind(s.expires_at).bind(&s.aal).bind(amr).bind(&s.ip).bind(&s.user_agent).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

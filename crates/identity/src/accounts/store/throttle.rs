@@ -11,6 +11,9 @@ pub struct Counter {
     pub failures: i32,
     pub blocked_until: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// Attempts being checked now, and when that count last changed.
+    pub in_flight: i32,
+    pub in_flight_at: Option<Timestamp>,
 }
 
 /// Read a counter and hold its row until the transaction ends (created at zero if missing).
@@ -20,16 +23,21 @@ pub async fn lock(tx: &mut Tx, key: &str, now: Timestamp) -> Result<Counter> {
         .bind(key).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     // SQLite's transactions hold the database's write lock from their first statement.
     let sql = match tx {
-        Tx::Sqlite(_) => "SELECT failures, blocked_until, updated_at FROM identity_throttle WHERE key = $1",
+        Tx::Sqlite(_) => {
+            "SELECT failures, blocked_until, updated_at, in_flight, in_flight_at FROM identity_throttle WHERE key = $1"
+        }
         Tx::Postgres(_) => {
-            "SELECT failures, blocked_until, updated_at FROM identity_throttle WHERE key = $1 FOR UPDATE"
+            "SELECT failures, blocked_until, updated_at, in_flight, in_flight_at FROM identity_throttle WHERE key = $1
+             FOR UPDATE"
         }
     };
-    let (failures, blocked_until, updated_at): (i32, Option<Timestamp>, Timestamp) =
+    type Row = (i32, Option<Timestamp>, Timestamp, i32, Option<Timestamp>);
+    let (failures, blocked_until, updated_at, in_flight, in_flight_at): Row =
         on_tx!(tx, c => sqlx::query_as(sql).bind(key).fetch_one(c).await)?;
-    Ok(Counter { failures, blocked_until, updated_at })
+    Ok(Counter { failures, blocked_until, updated_at, in_flight, in_flight_at })
 }
 
+/// Write the failures of a counter.
 pub async fn set(
     tx: &mut Tx,
     key: &str,
@@ -40,6 +48,30 @@ pub async fn set(
     on_tx!(tx, c => sqlx::query(
         "UPDATE identity_throttle SET failures = $1, blocked_until = $2, updated_at = $3 WHERE key = $4")
         .bind(failures).bind(blocked_until).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Write the attempts in flight of a counter.
+pub async fn set_in_flight(tx: &mut Tx, key: &str, in_flight: i32, now: Timestamp) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE identity_throttle SET in_flight = $1, in_flight_at = $2 WHERE key = $3")
+        .bind(in_flight).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Write both at once (an attempt that ended in failure).
+pub async fn set_failed(
+    tx: &mut Tx,
+    key: &str,
+    failures: i32,
+    blocked_until: Option<Timestamp>,
+    in_flight: i32,
+    now: Timestamp,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_throttle SET failures = $1, blocked_until = $2, updated_at = $3, in_flight = $4,
+         in_flight_at = $3 WHERE key = $5")
+        .bind(failures).bind(blocked_until).bind(now).bind(in_flight).bind(key).execute(c).await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
