@@ -1,17 +1,23 @@
 //! Importing a CSV or JSON Lines file into a register.
 //!
 //! The file is hashed first: its SHA-256 and the register name the import, so that a second run
-//! with the same file finds the first one's progress. Then every row is coerced and validated on
-//! all cores, and the count of rows checked is committed after each chunk; a check from the top
-//! of the file also prepares the rows for writing and keeps them in memory while they fit (see
-//! the pipeline). Only when the whole file is good is anything written: one transaction inserts
-//! every record ([`crate::service::BatchWriter`]: the kept rows, then the file's rows past them,
-//! read again), so the records appear all at once; if any row is bad, the report lists row,
-//! field and problem and the register is untouched. The file is its own staging area: every
-//! pass hashes what it reads and a pass over a file whose SHA-256 is no longer the import's is
-//! abandoned (the publishing transaction rolls back). A run interrupted while checking
-//! continues after the last checked chunk; one interrupted while publishing publishes again
-//! from the start (nothing of it was committed).
+//! with the same file finds the first one's progress. Every row is then coerced and validated
+//! on all cores, and only a file whose every row is good is published, in one transaction
+//! ([`crate::service::BatchWriter`]), so the records appear all at once; if any row is bad, the
+//! report lists row, field and problem and the register is untouched.
+//!
+//! A file of up to [`ImportLimits::overlap_rows`] rows is checked while it is published: each
+//! checked chunk is written in the publishing transaction while the next is checked, and the
+//! check's progress is not committed; a bad row rolls the transaction back (the rest of the
+//! file is still checked, for the report), and an interrupted run starts again from the top.
+//! A larger file is checked first, with the count of rows checked committed after each chunk
+//! (a check from the top of the file also prepares the rows and keeps them in memory while
+//! they fit, see the pipeline); then one transaction inserts every record: the kept rows, then
+//! the file's rows past them, read again. The file is its own staging area: every pass hashes
+//! what it reads and a pass over a file whose SHA-256 is no longer the import's is abandoned
+//! (the publishing transaction rolls back). A run interrupted while checking continues after
+//! the last checked chunk; one interrupted while publishing publishes again from the start
+//! (nothing of it was committed).
 //!
 //! With `partial`, the whole file is checked first as well, then written chunk by chunk straight
 //! into the register: each chunk is visible as soon as it commits, with the count of rows
@@ -51,6 +57,23 @@ pub struct ImportOptions {
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions { format: None, partial: false, max_errors: 100, chunk_rows: 10_000, valid_from: None }
+    }
+}
+
+/// How an import trades resuming for speed.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportLimits {
+    /// Files of up to this many rows (estimated from their line count), imported all-or-nothing
+    /// from the start, are checked while they are published, without committing the check's
+    /// progress: interrupted, such an import starts again from the top (seconds of work).
+    /// Larger files are checked first, committing progress per chunk so that an interrupted
+    /// check resumes, then published.
+    pub overlap_rows: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits { overlap_rows: 500_000 }
     }
 }
 
@@ -134,6 +157,22 @@ pub async fn import(
     register: &str,
     path: &Path,
     options: &ImportOptions,
+    progress: ProgressFn,
+) -> Result<ImportSummary, ImportError> {
+    let limits = ImportLimits::default();
+    import_with_limits(kernel, actor, org, register, path, options, limits, progress).await
+}
+
+/// [`import`] with other [`ImportLimits`] than the defaults.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_with_limits(
+    kernel: &Kernel,
+    actor: &Actor,
+    org: Uuid,
+    register: &str,
+    path: &Path,
+    options: &ImportOptions,
+    limits: ImportLimits,
     progress: ProgressFn,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
@@ -238,6 +277,20 @@ pub async fn import(
         estimate,
         progress,
     };
+    let fresh = row.rows_total.is_none() && checked == 0;
+    if fresh && !options.partial && estimate <= limits.overlap_rows {
+        let total = job.check_and_publish(actor, org).await?;
+        return Ok(ImportSummary {
+            import_id,
+            register: register.to_string(),
+            file_sha256: facts.sha256,
+            rows: total,
+            resumed_from: 0,
+            already_imported: false,
+            partial: false,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
     let (total, kept) = match row.rows_total {
         Some(total) => (total.max(0) as u64, Kept::default()),
         None => job.check(checked).await?,

@@ -1,7 +1,7 @@
 //! The passes of an import over its file: reading rows on blocking threads (coercion,
 //! validation and preparation for writing on all cores), checking every row, and writing the
 //! records — in one transaction, or chunk by chunk for partial imports — with the progress
-//! recorded as it goes.
+//! recorded as it goes; for a small file, checking and publishing at once.
 //!
 //! A check pass that starts at the top of the file also prepares its rows for writing (JSON
 //! text, search entries) and keeps them in memory, up to [`KEEP_BYTES`]: the writing pass then
@@ -23,11 +23,20 @@ use super::import::{ImportError, Phase, Progress, ProgressFn};
 use super::report::{Report, RowError};
 use super::source::{Format, Raw, Source, SourceError, par_map, threads};
 use super::state::{self, ImportRow, State};
+use crate::domain::schema::CompiledRegister;
 use crate::service::PreparedRecord;
+use crate::store;
 use crate::{NewRecord, RegisterInfo, Registry};
 
 /// Prepared rows a check pass keeps in memory for the writing pass, in bytes.
 pub(super) const KEEP_BYTES: usize = 256 << 20;
+
+/// Most rows of a file whose room is reserved ahead (duplicate check, search entries).
+const MAX_RESERVED_ROWS: u64 = 1_000_000;
+
+/// An insert that clashed with a record already in the register: the error, the line and
+/// identifier of each row of its chunk, and the rows before the chunk.
+type Clash = (Error, Vec<(u64, String)>, u64);
 
 /// A chunk of rows from the reading threads.
 struct Chunk {
@@ -88,9 +97,16 @@ impl Job {
         let info = self.info.clone();
         let path = self.path.clone();
         let expected = self.import.file_sha256.clone();
-        let (format, chunk) = (self.format, self.chunk);
+        let (format, chunk, expected_rows) = (self.format, self.chunk, self.estimate);
         tokio::task::spawn_blocking(move || {
             let unreadable = |message: String| ImportError::Unreadable { path: path.display().to_string(), message };
+            let compiled = match registry.compiled(&info) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e.into()));
+                    return;
+                }
+            };
             let mut source = match Source::open(&path, format, &info.schema) {
                 Ok(s) => s,
                 Err(SourceError::Header(errors)) => {
@@ -104,7 +120,8 @@ impl Job {
             };
             let csv = format == Format::Csv;
             let threads = threads();
-            let mut seen: HashMap<u128, u64> = HashMap::new();
+            // Sized for the whole file up front: growing it rehashes and touches new memory.
+            let mut seen: HashMap<u128, u64> = HashMap::with_capacity(expected_rows.min(MAX_RESERVED_ROWS) as usize);
             let mut read = 0u64;
             loop {
                 let want = if read < skip { (skip - read).min(chunk as u64) as usize } else { chunk };
@@ -125,12 +142,13 @@ impl Job {
                 }
                 let skipped = read < skip;
                 read += batch.len() as u64;
-                let mut out = Chunk { read: batch.len() as u64, skipped, good: Vec::new(), errors: Vec::new() };
+                let good = Vec::with_capacity(batch.len());
+                let mut out = Chunk { read: batch.len() as u64, skipped, good, errors: Vec::new() };
                 if !(skipped && pass == Pass::Write) {
                     let validate = pass == Pass::Check && !skipped;
                     let prepare = pass == Pass::Write || (validate && keep > 0);
                     let rows = par_map(&batch, threads, |raw| {
-                        row(&source, &registry, &info, raw, Step { validate, prepare, csv, valid_from })
+                        row(&source, &compiled, &info, raw, Step { validate, prepare, csv, valid_from })
                     });
                     if pass == Pass::Check && prepare {
                         let size: usize =
@@ -224,14 +242,17 @@ impl Job {
     /// A chunk's records to write, and the line and identifier of each (to name a clash).
     fn split(good: Vec<Good>) -> (Vec<PreparedRecord>, Vec<(u64, String)>) {
         let lines = good.iter().map(|g| (g.line, g.id.clone())).collect();
-        (good.into_iter().filter_map(|g| g.prepared).collect(), lines)
+        let mut records = Vec::with_capacity(good.len());
+        records.extend(good.into_iter().filter_map(|g| g.prepared));
+        (records, lines)
     }
 
     /// Insert every record in one transaction.
     pub(super) async fn publish(&self, actor: &Actor, org: Uuid, total: u64, kept: Kept) -> Result<(), ImportError> {
         let mut rows = self.rows_to_write(0, total, kept);
-        let mut tx = self.kernel.db().begin().await?;
+        let mut tx = store::write::begin_bulk(self.kernel.db()).await?;
         let mut writer = self.registry.batch_writer(&mut tx, &self.info).await?;
+        writer.reserve(total.min(MAX_RESERVED_ROWS) as usize);
         let mut done = 0u64;
         self.report(Phase::Publishing, 0, total);
         while let Some(chunk) = rows.next().await {
@@ -249,7 +270,70 @@ impl Job {
         state::finish(&mut tx, &self.import.id, State::Published).await?;
         self.audit(&mut tx, actor, org, done).await?;
         tx.commit().await?;
+        store::write::checkpoint_later(self.kernel.db());
         Ok(())
+    }
+
+    /// Check every row and publish at once, for a file small enough to check again from its top
+    /// when interrupted: each chunk is written in the one publishing transaction as soon as it
+    /// is checked, while the reading threads check the next; nothing of the check is committed.
+    /// A bad row ends the writing (the transaction rolls back) and the rest of the file is
+    /// only checked, for the report; a clash with a record already in the register is
+    /// reported once the whole file is checked and good, as when checking comes first. Returns
+    /// the number of data rows.
+    pub(super) async fn check_and_publish(&self, actor: &Actor, org: Uuid) -> Result<u64, ImportError> {
+        let mut chunks = self.read(0, Pass::Check, usize::MAX);
+        let mut report = Report::new(self.max_errors);
+        let mut tx = store::write::begin_bulk(self.kernel.db()).await?;
+        let mut writer = self.registry.batch_writer(&mut tx, &self.info).await?;
+        writer.reserve(self.estimate.min(MAX_RESERVED_ROWS) as usize);
+        // The publishing transaction while every row so far is good and written.
+        let mut open = Some((tx, writer));
+        let mut clash: Option<Clash> = None;
+        let mut done = 0u64;
+        self.report(Phase::Checking, 0, self.estimate);
+        while let Some(chunk) = chunks.recv().await {
+            let chunk = chunk?;
+            report.extend(chunk.errors);
+            if !report.is_clean() {
+                open = None;
+            }
+            if let Some((tx, writer)) = open.as_mut() {
+                let (records, lines) = Self::split(chunk.good);
+                if let Err(e) = writer.insert(tx, records).await {
+                    open = None;
+                    if !matches!(e, Error::Conflict(_)) {
+                        return Err(e.into());
+                    }
+                    clash = Some((e, lines, done));
+                }
+            }
+            done += chunk.read;
+            if open.is_some() {
+                self.report(Phase::Publishing, done, self.estimate);
+            }
+        }
+        report.rows = done;
+        let db = self.kernel.db();
+        if !report.is_clean() {
+            drop(open);
+            report.sort();
+            state::fail(db, &self.import.id).await?;
+            return Err(ImportError::Rejected(report));
+        }
+        if let Some((error, lines, at)) = clash {
+            return Err(self.clash(error, &lines, at).await);
+        }
+        let (mut tx, writer) = open.ok_or_else(|| Error::internal("the publishing transaction ended early"))?;
+        writer.finish(&mut tx).await?;
+        state::checked_in(&mut tx, &self.import.id, done as i64, Some(done as i64)).await?;
+        state::written(&mut tx, &self.import.id, done as i64).await?;
+        state::finish(&mut tx, &self.import.id, State::Published).await?;
+        self.audit(&mut tx, actor, org, done).await?;
+        self.report(Phase::Publishing, done, done);
+        tx.commit().await?;
+        store::write::checkpoint_later(self.kernel.db());
+        Ok(done)
     }
 
     /// Write every row after the first `skip` (written by an earlier run) into the register,
@@ -379,14 +463,14 @@ struct Step {
 /// (`step.prepare`).
 fn row(
     source: &Source,
-    registry: &Registry,
+    compiled: &CompiledRegister,
     info: &RegisterInfo,
     raw: &Raw,
     step: Step,
 ) -> Result<Good, Vec<RowError>> {
     let data = source.parse(raw)?;
     let id = if step.validate {
-        registry.validate(info, &data).map_err(|e| vec![row_error(raw.row, e, step.csv)])?
+        compiled.validate(&data).map_err(|e| vec![row_error(raw.row, e, step.csv)])?
     } else {
         match data.get(&info.id_field) {
             Some(Value::String(id)) => id.clone(),
@@ -403,7 +487,7 @@ fn row(
         return Ok(Good { line: raw.row, id, prepared: None });
     }
     let record = NewRecord { id, data, valid_from: step.valid_from };
-    match registry.prepare(info, &record) {
+    match Registry::prepare_compiled(compiled, &record) {
         Ok(prepared) => Ok(Good { line: raw.row, id: record.id, prepared: Some(prepared) }),
         Err(e) => Err(vec![RowError::row(raw.row, e.to_string())]),
     }

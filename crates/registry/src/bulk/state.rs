@@ -121,6 +121,14 @@ pub async fn checked(db: &Db, import_id: &str, rows: i64, total: Option<i64>) ->
     Ok(())
 }
 
+/// [`checked`] inside the caller's transaction (an import that checks while it publishes).
+pub async fn checked_in(tx: &mut Tx, import_id: &str, rows: i64, total: Option<i64>) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE registry_imports SET rows_checked = $2, rows_total = COALESCE($3, rows_total), updated_at = $4 WHERE id = $1")
+        .bind(import_id).bind(rows).bind(total).bind(Timestamp::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// Record rows written, in the same transaction as the rows.
 pub async fn written(tx: &mut Tx, import_id: &str, rows: i64) -> Result<()> {
     on_tx!(tx, c => sqlx::query("UPDATE registry_imports SET rows_written = $2, updated_at = $3 WHERE id = $1")

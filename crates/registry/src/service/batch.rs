@@ -12,6 +12,7 @@ use publica_kernel::error::{Error, Result};
 
 use super::Registry;
 use crate::domain::register::index_entries;
+use crate::domain::schema::CompiledRegister;
 use crate::domain::{NewRecord, RegisterInfo};
 use crate::store;
 use crate::store::write::{BatchRow, SearchEntry};
@@ -58,6 +59,12 @@ impl Registry {
     /// call it on any thread; the record must have been validated ([`Registry::validate`]).
     pub fn prepare(&self, register: &RegisterInfo, record: &NewRecord) -> Result<PreparedRecord> {
         let compiled = self.compiled(register)?;
+        Self::prepare_compiled(&compiled, record)
+    }
+
+    /// [`Registry::prepare`] with the register's compiled version at hand (bulk passes look it
+    /// up once, not once per row).
+    pub(crate) fn prepare_compiled(compiled: &CompiledRegister, record: &NewRecord) -> Result<PreparedRecord> {
         let fields = &compiled.index_fields;
         let mut entries: Vec<(u16, String)> = index_entries(fields, &record.data)
             .into_iter()
@@ -128,7 +135,8 @@ fn in_key_order(entries: Vec<SearchEntry>) -> Vec<SearchEntry> {
         .collect();
     order.sort_unstable();
     let mut slots: Vec<Option<SearchEntry>> = entries.into_iter().map(Some).collect();
-    let mut sorted: Vec<SearchEntry> = order.iter().filter_map(|o| slots[o.3 as usize].take()).collect();
+    let mut sorted: Vec<SearchEntry> = Vec::with_capacity(order.len());
+    sorted.extend(order.iter().filter_map(|o| slots[o.3 as usize].take()));
     // Values longer than 16 bytes with the same first 16: order each such run by value.
     let mut start = 0;
     while start < order.len() {
@@ -150,6 +158,13 @@ fn in_key_order(entries: Vec<SearchEntry>) -> Vec<SearchEntry> {
 }
 
 impl BatchWriter {
+    /// Make room for the search entries of about `records` records to come (growing the list
+    /// as they come copies it again and again).
+    pub fn reserve(&mut self, records: usize) {
+        let entries = records.saturating_mul(self.keys.len().max(1)).min(MAX_PENDING_ENTRIES);
+        self.entries.reserve(entries.saturating_sub(self.entries.len()));
+    }
+
     /// Write the versions of `rows` (in identifier order) and keep their search entries for
     /// later. Conflict naming the first record that exists already.
     pub async fn insert(&mut self, tx: &mut Tx, mut rows: Vec<PreparedRecord>) -> Result<()> {

@@ -195,7 +195,7 @@ impl Registry {
     }
 
     /// The compiled checks of a register version, compiled on first use.
-    fn compiled(&self, info: &RegisterInfo) -> Result<Arc<CompiledRegister>> {
+    pub(crate) fn compiled(&self, info: &RegisterInfo) -> Result<Arc<CompiledRegister>> {
         if let Some(compiled) = read(&self.compiled).get(&info.name)
             && compiled.version == info.version
         {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use publica_kernel::db::{Timestamp, Tx};
+use publica_kernel::db::{Db, DbError, Timestamp, Tx};
 use publica_kernel::error::{Error, Result};
 use publica_kernel::on_tx;
 
@@ -72,6 +72,37 @@ pub async fn bulk_cache(tx: &mut Tx) -> Result<()> {
         sqlx::query("PRAGMA cache_size = -65536").execute(&mut **t).await?;
     }
     Ok(())
+}
+
+/// Begin a bulk import's publishing transaction. On SQLite its connection does not checkpoint
+/// the write-ahead log when the transaction commits (`wal_autocheckpoint = 0`): the import is
+/// durable at its commit, and the checkpoint — maintenance — runs afterwards, in the background
+/// ([`checkpoint_later`]). The connection is closed after the transaction, not returned to the
+/// pool with that setting.
+pub async fn begin_bulk(db: &Db) -> Result<Tx> {
+    match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await.map_err(DbError::from)?;
+            sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *conn).await?;
+            conn.close_on_drop();
+            let begin = sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE");
+            Ok(Tx::Sqlite(sqlx::Transaction::begin(conn, Some(begin)).await.map_err(DbError::from)?))
+        }
+        Db::Postgres(_) => Ok(db.begin().await?),
+    }
+}
+
+/// After a [`begin_bulk`] transaction committed: checkpoint SQLite's write-ahead log on a task
+/// of its own (`PASSIVE`: it waits for no reader or writer).
+pub fn checkpoint_later(db: &Db) {
+    if let Db::Sqlite(pool) = db {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::warn!(error = %e, "checkpoint after a bulk import failed; SQLite's next automatic one will do it");
+            }
+        });
+    }
 }
 
 /// Close the transaction time of a version row.

@@ -1,5 +1,6 @@
 //! Bulk import and export: CSV and JSON Lines into the population register, the validation
-//! report, all-or-nothing, resumption after a crash (both modes), and exports as of past dates.
+//! report, all-or-nothing (also when checking and publishing overlap), resumption after a crash
+//! (both modes), and exports as of past dates.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -8,8 +9,8 @@ use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
 use publica_registry::bulk::{
-    ExportOptions, Format, ImportError, ImportOptions, ImportState, ImportSummary, Phase, Progress, ProgressFn, export,
-    import, imports,
+    ExportOptions, Format, ImportError, ImportLimits, ImportOptions, ImportState, ImportSummary, Phase, Progress,
+    ProgressFn, export, import, import_with_limits, imports,
 };
 use publica_registry::domain::builtin::{example_person, population};
 use publica_registry::{AsOf, RegisterInfo, national_id};
@@ -242,16 +243,31 @@ async fn a_bad_file_is_reported_by_row_and_field_and_nothing_is_written() {
 /// Import on a task of its own whose progress callback panics (a crash) once `phase` has
 /// reached `after` rows.
 async fn crash(kernel: &Kernel, org: Uuid, path: &Path, options: ImportOptions, phase: Phase, after: u64) {
+    crash_with(kernel, org, path, options, ImportLimits::default(), phase, after).await;
+}
+
+/// Limits under which every file is checked first, committing the check's progress.
+const CHECK_FIRST: ImportLimits = ImportLimits { overlap_rows: 0 };
+
+/// [`crash`] with other limits.
+async fn crash_with(
+    kernel: &Kernel,
+    org: Uuid,
+    path: &Path,
+    options: ImportOptions,
+    limits: ImportLimits,
+    phase: Phase,
+    after: u64,
+) {
     let (kernel, path) = (kernel.clone(), path.to_path_buf());
     let progress: ProgressFn = Arc::new(move |p: Progress| {
         if p.phase == phase && p.done >= after {
             panic!("simulated crash after {} rows", p.done);
         }
     });
-    let task =
-        tokio::spawn(
-            async move { import(&kernel, &Actor::operator(), org, "population", &path, &options, progress).await },
-        );
+    let task = tokio::spawn(async move {
+        import_with_limits(&kernel, &Actor::operator(), org, "population", &path, &options, limits, progress).await
+    });
     let outcome = task.await;
     assert!(outcome.is_err_and(|e| e.is_panic()), "the import crashed");
 }
@@ -263,7 +279,7 @@ async fn an_interrupted_import_resumes_after_its_last_chunk_and_publishes_once()
         let dir = tempfile::tempdir().expect("dir");
         let path = write(dir.path(), "people.jsonl", &jsonl((0..250).map(person)));
         let options = ImportOptions { chunk_rows: 100, ..Default::default() };
-        crash(&app.kernel, civil, &path, options.clone(), Phase::Checking, 100).await;
+        crash_with(&app.kernel, civil, &path, options.clone(), CHECK_FIRST, Phase::Checking, 100).await;
 
         let state = &imports(app.kernel.db(), "population", 1).await.expect("imports")[0];
         assert_eq!((state.state, state.rows_checked, state.rows_written), (ImportState::Running, 100, 0));
@@ -306,6 +322,70 @@ async fn a_partial_import_shows_committed_chunks_and_resumes() {
         assert_eq!((summary.resumed_from, summary.rows, summary.partial), (100, 250, true));
         assert_eq!(all(&app.kernel).await.len(), 250);
         assert_eq!(registry.changes("population", 0, 1000).await.expect("feed").len(), 250, "no duplicates");
+    }
+}
+
+#[tokio::test]
+async fn a_small_file_checked_while_published_is_all_or_nothing_and_starts_again_when_interrupted() {
+    for app in apps().await {
+        let (civil, _) = owners(&app.kernel).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let options = ImportOptions { chunk_rows: 100, ..Default::default() };
+        let path = write(dir.path(), "people.jsonl", &jsonl((0..250).map(person)));
+        crash(&app.kernel, civil, &path, options.clone(), Phase::Publishing, 200).await;
+        let state = &imports(app.kernel.db(), "population", 1).await.expect("imports")[0];
+        assert_eq!((state.state, state.rows_checked, state.rows_written), (ImportState::Running, 0, 0));
+        assert!(all(&app.kernel).await.is_empty(), "nothing is visible before the end");
+        let summary = run(&app.kernel, civil, &path, options.clone()).await.expect("imported again");
+        assert_eq!((summary.resumed_from, summary.rows), (0, 250));
+        assert_eq!(registry(&app.kernel).changes("population", 0, 1000).await.expect("feed").len(), 250);
+        let state = &imports(app.kernel.db(), "population", 1).await.expect("imports")[0];
+        assert_eq!(
+            (state.state, state.rows_checked, state.rows_total, state.rows_written),
+            (ImportState::Published, 250, Some(250), 250)
+        );
+
+        // Bad rows after chunks already written: rolled back, the same report as checking first.
+        let mut bad = person(540);
+        bad["birth_date"] = json!("1985-13-45");
+        let people = (300..600).map(|i| if i == 540 { bad.clone() } else { person(i) });
+        let path = write(dir.path(), "late.jsonl", &jsonl(people.chain([person(301)])));
+        for limits in [ImportLimits::default(), CHECK_FIRST] {
+            let outcome = import_with_limits(
+                &app.kernel,
+                &Actor::operator(),
+                civil,
+                "population",
+                &path,
+                &options,
+                limits,
+                quiet(),
+            )
+            .await;
+            let Err(ImportError::Rejected(report)) = outcome else { panic!("rejected: {outcome:?}") };
+            assert_eq!((report.rows, report.error_count), (301, 2), "{report}");
+            assert_eq!((report.errors[0].row, report.errors[0].field.as_deref()), (241, Some("/birth_date")));
+            assert!(report.errors[1].problem.contains("twice"), "{report}");
+            assert_eq!(all(&app.kernel).await.len(), 250, "nothing of the file is written ({limits:?})");
+        }
+
+        // A record already there, then a bad row: the bad row is reported, as when checking first;
+        // the clash alone is reported by its row.
+        let people = (600..900).map(|i| if i == 850 { bad.clone() } else { person(i) });
+        let path = write(dir.path(), "clash.jsonl", &jsonl([person(7)].into_iter().chain(people)));
+        let Err(ImportError::Rejected(report)) = run(&app.kernel, civil, &path, options.clone()).await else {
+            panic!("rejected");
+        };
+        assert_eq!((report.error_count, report.errors[0].row), (1, 252), "{report}");
+        let path = write(dir.path(), "clash2.jsonl", &jsonl((900..1100).map(person).chain([person(7)])));
+        let Err(ImportError::Rejected(report)) = run(&app.kernel, civil, &path, options.clone()).await else {
+            panic!("rejected");
+        };
+        assert_eq!((report.errors[0].row, report.errors[0].field.as_deref()), (201, Some("national_id")));
+        assert!(report.errors[0].problem.contains("already"), "{report}");
+        assert_eq!(all(&app.kernel).await.len(), 250);
+        let listed = imports(app.kernel.db(), "population", 10).await.expect("imports");
+        assert!(listed.iter().filter(|i| i.state == ImportState::Failed).count() >= 3, "{listed:?}");
     }
 }
 
