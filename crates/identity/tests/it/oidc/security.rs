@@ -242,7 +242,10 @@ async fn a_private_scheme_is_no_sector_shared_between_clients() {
         let person = w.person("ana@example.org").await;
         assert_eq!(w.identity.subject_for(&web, person.account_id), w.identity.subject_for(&spa, person.account_id));
         // Two apps with the same private scheme never see the same subject.
-        assert_ne!(w.identity.subject_for(&ours, person.account_id), w.identity.subject_for(&theirs, person.account_id));
+        assert_ne!(
+            w.identity.subject_for(&ours, person.account_id),
+            w.identity.subject_for(&theirs, person.account_id)
+        );
         // A pairwise client's redirect URIs share one sector.
         let mut mixed = ClientSettings::new("Mixed", &["https://a.example/cb", "https://b.example/cb"]);
         mixed.token_endpoint_auth_method = Some("none".into());
