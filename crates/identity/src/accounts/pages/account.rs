@@ -11,7 +11,7 @@ use publica_kernel::web::{PageCtx, PageError, When, render};
 use serde_json::json;
 
 use super::webauthn::allow_script;
-use super::{Pages, reauthenticate, sign_in_url, signed_in_or_redirect};
+use super::{Pages, recently_signed_in_or_redirect, sign_in_url, signed_in_or_redirect};
 use crate::accounts::Origin;
 use crate::accounts::devices::DEVICE_COOKIE;
 use crate::accounts::sessions::cookie_value;
@@ -203,13 +203,10 @@ pub(crate) async fn download(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let here = "/identity/account/data.json";
-    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, here) {
-        return Ok(again);
-    }
     let a = &current.account;
     let db = identity.kernel.db();
     let totp = store::auth::totp(db, a.id).await?;

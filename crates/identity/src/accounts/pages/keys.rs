@@ -4,13 +4,13 @@
 //! (`pages::webauthn`).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use publica_kernel::error::Error;
 use publica_kernel::web::{PageCtx, PageError};
 use uuid::Uuid;
 
-use super::{Pages, https, message, reauthenticate, signed_in_or_redirect, with_cookies};
+use super::{Pages, https, recently_signed_in_or_redirect, removal_refused, signed_in_or_redirect, with_cookies};
 use crate::accounts::Origin;
 use crate::accounts::devices::{DEVICE_COOKIE, clear_device_cookie};
 use crate::accounts::sessions::cookie_value;
@@ -31,24 +31,14 @@ pub(crate) async fn remove_key(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let id = id_of(&id, "security key")?;
-    let current = match signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, ACCOUNT) {
-        return Ok(again);
-    }
     match identity.remove_key(&current.account, id, &origin).await {
         Ok(()) => Ok(Redirect::to(&format!("{ACCOUNT}#keys-heading")).into_response()),
         Err(Error::Invalid { .. }) => {
-            let link = Some(("/identity/account/password".to_string(), ctx.t("acc-password-change")));
-            Ok(message(
-                ctx.clone(),
-                StatusCode::CONFLICT,
-                "acc-key-remove-refused-title",
-                vec![ctx.t("acc-key-remove-refused")],
-                link,
-            ))
+            Ok(removal_refused(&ctx, "acc-key-remove-refused-title", "acc-key-remove-refused"))
         }
         Err(e) => Err(PageError(e)),
     }

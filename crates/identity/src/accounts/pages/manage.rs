@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::setup::RecoveryCodesPage;
 use super::signup::code_problem;
 use super::{
-    Errors, Pages, StrengthView, https, message, password_problem, reauthenticate, signed_in_or_redirect, with_cookies,
+    Errors, Pages, StrengthView, https, message, password_problem, recently_signed_in_or_redirect, removal_refused,
+    signed_in_or_redirect, with_cookies,
 };
 use crate::accounts::Origin;
 use crate::accounts::codes::CodeCheck;
@@ -48,13 +49,10 @@ pub(crate) async fn password_form(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let here = "/identity/account/password";
-    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, here) {
-        return Ok(again);
-    }
     let min = identity.min_password_chars(&current.account).await?;
     let page = PasswordPage {
         ctx,
@@ -76,13 +74,10 @@ pub(crate) async fn password_submit(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let here = "/identity/account/password";
-    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, here) {
-        return Ok(again);
-    }
     let account = &current.account;
     let min = identity.min_password_chars(account).await?;
     let personal = [account.email.as_str(), account.name.as_deref().unwrap_or_default()];
@@ -124,24 +119,14 @@ pub(crate) async fn remove_totp(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
-    let current = match signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, ACCOUNT) {
-        return Ok(again);
-    }
     match identity.remove_totp(&current.account, &origin).await {
         Ok(()) => Ok(Redirect::to(ACCOUNT).into_response()),
         Err(Error::Invalid { .. }) => {
-            let link = Some(("/identity/account/password".to_string(), ctx.t("acc-password-change")));
-            Ok(message(
-                ctx.clone(),
-                StatusCode::CONFLICT,
-                "acc-totp-remove-refused-title",
-                vec![ctx.t("acc-totp-remove-refused")],
-                link,
-            ))
+            Ok(removal_refused(&ctx, "acc-totp-remove-refused-title", "acc-totp-remove-refused"))
         }
         Err(e) => Err(PageError(e)),
     }
@@ -155,13 +140,10 @@ pub(crate) async fn regenerate(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
-    let current = match signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, ACCOUNT).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, ACCOUNT) {
-        return Ok(again);
-    }
     match identity.regenerate_recovery_codes(&current.account, &origin).await {
         Ok(codes) => Ok(render(&RecoveryCodesPage { ctx, codes, continue_to: ACCOUNT.into() })),
         Err(Error::Conflict(_)) => Ok(Redirect::to("/identity/mfa/setup").into_response()),
@@ -194,13 +176,10 @@ pub(crate) async fn phone_form(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let here = "/identity/account/phone";
-    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, here) {
-        return Ok(again);
-    }
     let page = PhonePage {
         ctx,
         phone: current.account.phone.clone().unwrap_or_default(),
@@ -219,13 +198,10 @@ pub(crate) async fn phone_submit(
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
     let here = "/identity/account/phone";
-    let current = match signed_in_or_redirect(identity, &headers, here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, here) {
-        return Ok(again);
-    }
     let mut errors = Errors::default();
     let mut sent = false;
     if input.phone.trim().is_empty() {

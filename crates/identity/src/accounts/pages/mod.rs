@@ -254,6 +254,30 @@ pub(crate) async fn signed_in_or_redirect(
     }
 }
 
+/// For a sensitive action: the signed-in person whose last sign-in is recent enough, or the
+/// way to sign in (again), coming back to `here`.
+pub(crate) async fn recently_signed_in_or_redirect(
+    identity: &Identity,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<std::result::Result<Current, Response>, PageError> {
+    let current = match signed_in_or_redirect(identity, headers, here).await? {
+        Ok(current) => current,
+        Err(to_sign_in) => return Ok(Err(to_sign_in)),
+    };
+    Ok(match reauthenticate(identity, &current, here) {
+        Some(again) => Err(again),
+        None => Ok(current),
+    })
+}
+
+/// The answer when removing a second factor would leave the account with a password shorter
+/// than a single factor needs: a conflict page leading to the password change.
+pub(crate) fn removal_refused(ctx: &PageCtx, title: &str, text: &str) -> Response {
+    let link = Some(("/identity/account/password".to_string(), ctx.t("acc-password-change")));
+    message(ctx.clone(), StatusCode::CONFLICT, title, vec![ctx.t(text)], link)
+}
+
 /// For a sensitive action: the way to sign in again when the last sign-in is older than
 /// `reauthenticate_minutes`, coming back to `here`.
 pub(crate) fn reauthenticate(identity: &Identity, current: &Current, here: &str) -> Option<Response> {

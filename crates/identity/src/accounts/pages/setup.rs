@@ -11,7 +11,10 @@ use publica_kernel::error::Error;
 use publica_kernel::web::{PageCtx, PageError, render};
 use serde::Deserialize;
 
-use super::{Errors, Pages, reauthenticate, return_to, signed_in_or_redirect, wanted_aal, with_return};
+use super::{
+    Errors, Pages, reauthenticate, recently_signed_in_or_redirect, return_to, signed_in_or_redirect, wanted_aal,
+    with_return,
+};
 use crate::accounts::Origin;
 use crate::accounts::totp;
 use crate::domain::Aal;
@@ -99,13 +102,10 @@ pub(crate) async fn confirm(
     let back = return_to(Some(&input.return_to));
     let aal = wanted_aal(Some(&input.aal));
     let here = with_return("/identity/mfa/setup", &back, aal);
-    let current = match signed_in_or_redirect(identity, &headers, &here).await? {
+    let current = match recently_signed_in_or_redirect(identity, &headers, &here).await? {
         Ok(c) => c,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    if let Some(again) = reauthenticate(identity, &current, &here) {
-        return Ok(again);
-    }
     let mut errors = Errors::default();
     if input.code.trim().is_empty() {
         errors.add("code", ctx.t("acc-error-code-empty"));
