@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 pub use codes::CodeCheck;
 pub use mfa::{FactorCheck, TotpEnrolment};
-pub use service::PasswordCheck;
+pub use service::{PasswordCheck, SignedInByPassword};
 pub use sessions::{FLOW_COOKIE, SESSION_COOKIE};
 
 use crate::config::IdentityConfig;

@@ -18,10 +18,18 @@ use super::{NewAccount, Origin};
 use crate::domain::AccountKind;
 use crate::service::Identity;
 
+/// A right password: the account, and whether it has a second factor (read once for the whole
+/// sign-in).
+#[derive(Clone, Debug)]
+pub struct SignedInByPassword {
+    pub account: Account,
+    pub has_second_factor: bool,
+}
+
 /// What a password check at sign-in found.
 #[derive(Clone, Debug)]
 pub enum PasswordCheck {
-    Accepted(Box<Account>),
+    Accepted(Box<SignedInByPassword>),
     /// Wrong email address or password (the two are not told apart).
     Wrong,
     /// Too many failures from here: come back at that time.
@@ -335,7 +343,7 @@ impl Identity {
         let detail = serde_json::json!({ "outcome": "success" });
         self.record_activity_in(&mut tx, account.id, "sign-in.password", detail, origin).await?;
         tx.commit().await?;
-        Ok(PasswordCheck::Accepted(Box::new(account)))
+        Ok(PasswordCheck::Accepted(Box::new(SignedInByPassword { account, has_second_factor: second_factor })))
     }
 
     /// Change the password of a signed-in person who gave the current one. Other sessions end.

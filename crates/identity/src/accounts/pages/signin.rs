@@ -20,8 +20,8 @@ use super::{
     throttled_message, wanted_aal, with_return,
 };
 use crate::accounts::Origin;
-use crate::accounts::domain::{ACCOUNT_PAGE, Account, CodeChannel, CodePurpose};
-use crate::accounts::service::PasswordCheck;
+use crate::accounts::domain::{ACCOUNT_PAGE, CodeChannel, CodePurpose};
+use crate::accounts::service::{PasswordCheck, SignedInByPassword};
 use crate::accounts::sessions::{Current, clear_session_cookie, session_cookie};
 use crate::domain::Aal;
 
@@ -155,9 +155,9 @@ pub(crate) async fn submit(
     }
     if errors.is_empty() {
         match identity.sign_in_password(&input.email, &input.password, &origin).await? {
-            PasswordCheck::Accepted(account) => {
+            PasswordCheck::Accepted(accepted) => {
                 let replaces = current.as_ref().map(|c| c.session.id);
-                return after_password(&pages, &ctx, &headers, &origin, &account, &input.return_to, aal, replaces)
+                return after_password(&pages, &ctx, &headers, &origin, &accepted, &input.return_to, aal, replaces)
                     .await;
             }
             PasswordCheck::Wrong => errors.add("password", ctx.t("acc-error-credentials")),
@@ -184,12 +184,13 @@ async fn after_password(
     ctx: &PageCtx,
     headers: &HeaderMap,
     origin: &Origin,
-    account: &Account,
+    accepted: &SignedInByPassword,
     back: &str,
     aal: Aal,
     replaces: Option<Uuid>,
 ) -> Result<Response, PageError> {
     let identity = &pages.identity;
+    let account = &accepted.account;
     let data = FlowData { return_to: back.to_string(), aal: Some(aal), replaces, email: None };
     if account.email_verified_at.is_none() {
         match identity.send_code(account, CodePurpose::VerifyEmail, CodeChannel::Email, ctx.lang, origin).await {
@@ -202,7 +203,7 @@ async fn after_password(
     if aal >= Aal::Aal3 && !identity.reaches_aal3(account).await? {
         return Ok(unreachable_level(ctx.clone(), false));
     }
-    if identity.has_second_factor(account).await? {
+    if accepted.has_second_factor {
         if let Some((device, level)) = identity.remembered_device(headers, account, back, aal).await? {
             // A remembered device: the password is what was checked now (amr `pwd`), at the
             // level the device allows (see `accounts::devices`).
