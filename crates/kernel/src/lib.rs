@@ -96,6 +96,8 @@ struct Inner {
     job_wake: Arc<tokio::sync::Notify>,
     services: RwLock<rustc_hash::FxHashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     staff_links: Vec<(&'static str, &'static str)>,
+    /// `http.trusted_proxies`, parsed once (the configuration was checked when it was loaded).
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Kernel {
@@ -143,8 +145,10 @@ impl Kernel {
             .map_err(error::Error::internal)?;
         let csrf_key = master.derive("publica-csrf-v1");
         let keys = Keyring::open(&db, master).await?;
+        let trusted_proxies = config.http.trusted_proxy_networks().map_err(error::Error::internal)?;
         Ok(Kernel {
             inner: Arc::new(Inner {
+                trusted_proxies,
                 config,
                 db,
                 keys,
@@ -162,6 +166,10 @@ impl Kernel {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`http.trusted_proxies`).
+    pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.inner.trusted_proxies
     }
     pub fn db(&self) -> &Db {
         &self.inner.db

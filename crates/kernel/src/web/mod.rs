@@ -74,8 +74,7 @@ const X_FORWARDED_PROTO: axum::http::HeaderName = axum::http::HeaderName::from_s
 /// (`http.trusted_proxies`), the right-most address in `X-Forwarded-For` that is not itself a
 /// trusted proxy (addresses to its left were written by the client and prove nothing).
 pub fn client_ip(kernel: &Kernel, headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
-    let trusted = kernel.config().http.trusted_proxy_networks().unwrap_or_default();
-    client_ip_behind(&trusted, headers, peer)
+    client_ip_behind(kernel.trusted_proxies(), headers, peer)
 }
 
 fn client_ip_behind(trusted: &[ipnet::IpNet], headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
