@@ -36,13 +36,13 @@ pub fn app(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> Router {
     let serves = |name: &str| name == "kernel" || served.as_ref().is_none_or(|list| list.iter().any(|b| b == name));
     let mut api = Router::new();
     let mut pages = Router::new();
-    let mut docs = std::collections::BTreeMap::new();
+    let mut documented = Vec::new();
     for block in blocks.iter().filter(|b| serves(b.name())) {
         api = api.merge(block.api_routes(kernel));
         pages = pages.merge(block.page_routes(kernel));
-        docs.insert(block.name(), serde_json::to_value(block.openapi()).unwrap_or_default());
+        documented.push(block.clone());
     }
-    let docs = Arc::new(docs);
+    let docs = Arc::new(system::ApiDocs::new(documented));
     let pages = pages.merge(pages::routes(kernel.clone(), docs.clone()));
     let pages = pages.layer(middleware::from_fn_with_state(kernel.clone(), csrf::layer));
     // Browsers get an HTML 404 in their language; API clients get problem+json.

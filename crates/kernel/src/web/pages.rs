@@ -305,6 +305,7 @@ struct ApiReference {
 async fn api_reference(ctx: PageCtx, docs: Docs) -> Response {
     let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|s| s.as_str()).unwrap_or_default().to_string();
     let apis = docs
+        .get()
         .iter()
         .map(|(name, doc)| {
             let mut ops = Vec::new();

@@ -1,7 +1,7 @@
 //! System endpoints: liveness, readiness, metrics, API documents, the JWKS and static assets.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -9,10 +9,32 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::Kernel;
 use crate::error::{ApiError, Error};
+use crate::{Block, Kernel};
 
-pub(super) type Docs = Arc<BTreeMap<&'static str, serde_json::Value>>;
+pub(super) type Docs = Arc<ApiDocs>;
+
+/// The OpenAPI documents of the served blocks, built on first request: building them runs
+/// every schema of every block, work (and memory) a server that is never asked for its
+/// documents should not pay at start.
+pub(super) struct ApiDocs {
+    blocks: Vec<Arc<dyn Block>>,
+    built: OnceLock<BTreeMap<&'static str, serde_json::Value>>,
+}
+
+impl ApiDocs {
+    pub(super) fn new(blocks: Vec<Arc<dyn Block>>) -> Self {
+        Self { blocks, built: OnceLock::new() }
+    }
+
+    /// Each served block's document, by block name.
+    pub(super) fn get(&self) -> &BTreeMap<&'static str, serde_json::Value> {
+        self.built.get_or_init(|| {
+            self.blocks.iter().map(|b| (b.name(), serde_json::to_value(b.openapi()).unwrap_or_default())).collect()
+        })
+    }
+}
+
 pub(super) fn routes(kernel: Kernel, docs: Docs) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -71,6 +93,7 @@ async fn jwks(State(kernel): State<Kernel>) -> Response {
 }
 
 async fn openapi(State(docs): State<Docs>, Path(file): Path<String>) -> Response {
+    let docs = docs.get();
     let doc = file.strip_suffix(".json").and_then(|name| docs.get(name));
     match doc {
         Some(doc) => axum::Json(doc.clone()).into_response(),
