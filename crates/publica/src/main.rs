@@ -1,6 +1,7 @@
 //! The `publica` binary: the command line, the composition of the blocks, and the demo.
 
 mod cli;
+mod demo;
 mod serve;
 
 use std::process::ExitCode;

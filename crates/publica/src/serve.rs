@@ -1,4 +1,4 @@
-//! `publica serve`: migrate, seed the demo if asked, then serve HTTP and run the job worker
+//! `publica serve`: migrate, seed the demo if asked (in a child process, see `demo`), then serve HTTP and run the job worker
 //! until SIGTERM or Ctrl-C.
 
 use std::io::IsTerminal;
@@ -51,7 +51,9 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
     config.listen = address;
     let kernel = Kernel::open(config.clone(), &refs).await.context("cannot open the database")?;
     if config.demo {
-        seed_demo(&kernel, &blocks).await?;
+        let credentials = crate::demo::seed_in_child(&config).await?;
+        kernel.set_demo_credentials(credentials);
+        tracing::info!(path = %crate::demo::credentials_path(&config).display(), "demo seeded; credentials at /demo");
     }
     let app = publica_kernel::web::app(&kernel, &blocks);
 
@@ -111,22 +113,6 @@ pub async fn serve(config: Config, warnings: &[String], blocks: Vec<Arc<dyn Bloc
     }
     kernel.db().close().await;
     tracing::info!("stopped");
-    Ok(())
-}
-
-async fn seed_demo(kernel: &Kernel, blocks: &[Arc<dyn Block>]) -> anyhow::Result<()> {
-    let mut credentials = serde_json::Map::new();
-    for block in blocks {
-        let value = block.seed_demo(kernel).await.with_context(|| format!("seeding the {} demo", block.name()))?;
-        credentials.insert(block.name().to_string(), value);
-    }
-    let credentials = serde_json::Value::Object(credentials);
-    let path = kernel.config().data.join("demo-credentials.json");
-    std::fs::create_dir_all(&kernel.config().data)?;
-    std::fs::write(&path, serde_json::to_string_pretty(&credentials)? + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    kernel.set_demo_credentials(credentials);
-    tracing::info!(path = %path.display(), "demo seeded; credentials at /demo");
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Command-line interface: `publica serve|migrate|audit|config|jobs|keys|admin|registry|exchange`.
+//! Command-line interface: `publica serve|migrate|demo|audit|config|jobs|keys|admin|registry|exchange|identity`.
 
 mod admin;
 mod exchange;
@@ -46,6 +46,11 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// The demo country, Demoland.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -85,6 +90,20 @@ enum Command {
     Identity {
         #[command(subcommand)]
         command: identity::IdentityCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCommand {
+    /// Seed Demoland (idempotently) and write its credentials to DIR/demo-credentials.json.
+    Seed {
+        /// Address the server will listen on, which the demo's links and client registrations
+        /// name [env: PUBLICA_LISTEN; default 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Run by `publica serve --demo`, which has already reported configuration warnings.
+        #[arg(long, hide = true)]
+        for_serve: bool,
     },
 }
 
@@ -134,7 +153,11 @@ fn load_config(cli: &Cli, blocks: &[Arc<dyn Block>]) -> anyhow::Result<(Config, 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let blocks = blocks();
     let (mut config, warnings) = load_config(&cli, &blocks)?;
-    if !matches!(cli.command, Command::Serve { .. }) {
+    let reported = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Demo { command: DemoCommand::Seed { for_serve: true, .. } }
+    );
+    if !reported {
         for warning in &warnings {
             eprintln!("warning: {warning}");
         }
@@ -155,6 +178,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::serve::init_logging(&config);
             Kernel::open(config, &block_refs(&blocks)).await.context("migration failed")?;
             println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { command: DemoCommand::Seed { listen, for_serve } } => {
+            crate::serve::init_logging(&config);
+            // The demo's settings (local back-channel logout URIs, for one) apply while seeding.
+            config.demo = true;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            let kernel = Kernel::open(config, &block_refs(&blocks)).await.context("cannot open the database")?;
+            let path = crate::demo::seed(&kernel, &blocks).await;
+            kernel.db().close().await;
+            let path = path?;
+            if !for_serve {
+                println!("Demoland seeded; credentials in {}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {

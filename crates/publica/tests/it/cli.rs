@@ -54,3 +54,27 @@ async fn serve_refuses_unknown_blocks_and_unmigrated_databases_are_named() {
     assert!(!out.status.success());
     assert!(text(&out).1.contains("publica migrate"), "{}", text(&out).1);
 }
+
+#[tokio::test]
+async fn demo_seed_writes_the_credentials_once_and_again_without_duplicates() {
+    for backend in backends().await {
+        let seed = || publica(&backend, &["demo", "seed", "--listen", "127.0.0.1:8181"], &[]);
+        let out = seed();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stdout.contains("demo-credentials.json"), "{stdout}");
+        let first = crate::support::demo_credentials(&backend);
+        for block in ["kernel", "notify", "registry", "exchange", "identity"] {
+            assert!(first.get(block).is_some(), "{block} in {first}");
+        }
+        assert_eq!(first["identity"]["issuer"], "http://127.0.0.1:8181/identity", "the issuer names --listen");
+
+        let out = seed();
+        assert!(out.status.success(), "{}", text(&out).1);
+        let again = crate::support::demo_credentials(&backend);
+        assert_eq!(first["identity"]["clients"], again["identity"]["clients"], "the same clients, not new ones");
+        assert_eq!(first["identity"]["citizens"], again["identity"]["citizens"]);
+        let out = publica(&backend, &["audit", "verify"], &[]);
+        assert!(out.status.success(), "{}", text(&out).1);
+    }
+}
