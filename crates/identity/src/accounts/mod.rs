@@ -226,6 +226,7 @@ pub fn job_handlers(_identity: &Arc<Identity>) -> Vec<Arc<dyn JobHandler>> {
 /// Purge sessions past their timeouts, flows, codes, WebAuthn ceremonies and remembered devices
 /// past their time, and throttling counters that stopped mattering. Safe from several processes at once.
 pub async fn housekeeping(identity: &Identity) -> Result<()> {
+    identity.accounts.hasher.trim(std::time::Duration::from_secs(60));
     let db = identity.kernel.db();
     let now = Timestamp::now();
     let idle = time::Duration::minutes(identity.config.session_idle_minutes);
