@@ -118,6 +118,9 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
+                // An embedded database cannot drop a connection: the ping sqlx sends before
+                // handing one out would only cost a round trip to the connection's thread.
+                .test_before_acquire(false)
                 .acquire_timeout(acquire)
                 .connect_with(options)
                 .await?;

@@ -18,22 +18,15 @@ pub struct Counter {
 
 /// Read a counter and hold its row until the transaction ends (created at zero if missing).
 pub async fn lock(tx: &mut Tx, key: &str, now: Timestamp) -> Result<Counter> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO identity_throttle (key, failures, updated_at) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(key).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
-    // SQLite's transactions hold the database's write lock from their first statement.
-    let sql = match tx {
-        Tx::Sqlite(_) => {
-            "SELECT failures, blocked_until, updated_at, in_flight, in_flight_at FROM identity_throttle WHERE key = $1"
-        }
-        Tx::Postgres(_) => {
-            "SELECT failures, blocked_until, updated_at, in_flight, in_flight_at FROM identity_throttle WHERE key = $1
-             FOR UPDATE"
-        }
-    };
+    // One statement: a new counter, or the existing one unchanged (the no-op update is what
+    // makes RETURNING give the existing row, and on PostgreSQL it locks that row as `FOR
+    // UPDATE` would; SQLite's transactions hold the write lock from their first statement).
     type Row = (i32, Option<Timestamp>, Timestamp, i32, Option<Timestamp>);
-    let (failures, blocked_until, updated_at, in_flight, in_flight_at): Row =
-        on_tx!(tx, c => sqlx::query_as(sql).bind(key).fetch_one(c).await)?;
+    let (failures, blocked_until, updated_at, in_flight, in_flight_at): Row = on_tx!(tx, c => sqlx::query_as(
+        "INSERT INTO identity_throttle (key, failures, updated_at) VALUES ($1, 0, $2)
+         ON CONFLICT (key) DO UPDATE SET key = excluded.key
+         RETURNING failures, blocked_until, updated_at, in_flight, in_flight_at")
+        .bind(key).bind(now).fetch_one(c).await)?;
     Ok(Counter { failures, blocked_until, updated_at, in_flight, in_flight_at })
 }
 
