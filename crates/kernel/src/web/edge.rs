@@ -113,13 +113,12 @@ where
         let https = super::is_https(&self.layer.0.kernel, request.headers());
 
         let span = tracing::info_span!("request", method, path = %request.uri().path(), request_id = ?id);
-        // The service that was made ready is the one to call; leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        // Called here, on the service `poll_ready` readied: its future owns what it needs, so
+        // no clone of the inner service (a boxed route, an allocation) is made per request.
+        let handled = std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
         let timeout = self.layer.0.timeout;
         let scoped_id = id.clone();
         let handle = async move {
-            let handled = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request)));
             let outcome = match handled {
                 Ok(future) => {
                     let mut guarded = std::pin::pin!(
