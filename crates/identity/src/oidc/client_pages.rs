@@ -51,6 +51,8 @@ pub struct ClientForm {
     pub default_acr: String,
     pub grant_types: Vec<String>,
     pub simulate: String,
+    /// Resource servers the client may name as the audience of its access tokens, one a line.
+    pub resources: String,
 }
 
 impl ClientForm {
@@ -73,13 +75,14 @@ impl ClientForm {
                 "default_acr" => f.default_acr = v,
                 "grant_types" => f.grant_types.push(v),
                 "simulate" => f.simulate = v,
+                "resources" => f.resources = v,
                 _ => {}
             }
         }
         f
     }
 
-    fn of(client: &Client) -> ClientForm {
+    fn of(client: &Client, resources: &[String]) -> ClientForm {
         ClientForm {
             org_id: client.org_id.to_string(),
             name: client.name.clone(),
@@ -96,6 +99,7 @@ impl ClientForm {
             default_acr: client.default_acr.clone().unwrap_or_default(),
             grant_types: client.grant_types.iter().map(|g| g.as_str().to_string()).collect(),
             simulate: client.simulate.as_str().into(),
+            resources: resources.join("\n"),
         }
     }
 
@@ -111,9 +115,13 @@ impl ClientForm {
         }
     }
 
+    /// The registered resources, one a line.
+    fn resources(&self) -> Vec<String> {
+        lines(&self.resources)
+    }
+
     /// The settings, or the page's own problem (the key set is not JSON).
     fn settings(&self, ctx: &PageCtx) -> Result<ClientSettings, FieldError> {
-        let lines = |text: &str| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
         let opt = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
         let jwks = match self.jwks.trim() {
             "" => None,
@@ -142,9 +150,14 @@ impl ClientForm {
     }
 }
 
+/// The non-empty lines of a text area, trimmed.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
 /// The input a service complaint about `field` belongs to.
 fn input_of(field: &str) -> &'static str {
-    let base = field.split('/').next().unwrap_or(field);
+    let base = field.split(['/', '[']).next().unwrap_or(field);
     match base {
         "redirect_uris" => "client-redirect-uris",
         "post_logout_redirect_uris" => "client-post-logout",
@@ -159,6 +172,7 @@ fn input_of(field: &str) -> &'static str {
         "grant_types" => "client-grant-types",
         "simulate" => "client-simulate",
         "org_id" => "client-org",
+        "resources" => "client-resources",
         _ => "client-name",
     }
 }
@@ -312,7 +326,8 @@ pub(super) async fn create(
         Ok(s) => s,
         Err(e) => return form_page(&pages, ctx, &staff, None, form, vec![e]).await,
     };
-    match pages.identity.register_client(&by, org_id, NewClient::new(settings)).await {
+    match pages.identity.register_client_with_resources(&by, org_id, NewClient::new(settings), &form.resources()).await
+    {
         Ok((client, secret)) => Ok(secret_page(SecretPage { ctx, client, secret, registered: true })),
         Err(e) => {
             let errors = field_errors(&ctx, e)?;
@@ -327,8 +342,8 @@ pub(super) async fn edit(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     staff.require("admin")?;
-    let client = pages.identity.managed_client(&manager(&staff), &id).await?;
-    form_page(&pages, ctx, &staff, Some(id), ClientForm::of(&client), Vec::new()).await
+    let stored = pages.identity.managed_stored_client(&manager(&staff), &id).await?;
+    form_page(&pages, ctx, &staff, Some(id), ClientForm::of(&stored.client, &stored.resources), Vec::new()).await
 }
 
 pub(super) async fn update(
@@ -343,7 +358,8 @@ pub(super) async fn update(
         Ok(s) => s,
         Err(e) => return form_page(&pages, ctx, &staff, Some(id), form, vec![e]).await,
     };
-    match pages.identity.update_client(&manager(&staff), &id, settings).await {
+    let resources = form.resources();
+    match pages.identity.update_client_with_resources(&manager(&staff), &id, settings, Some(&resources)).await {
         Ok(_) => Ok(Redirect::to("/identity/clients?done=updated").into_response()),
         Err(e) => {
             let errors = field_errors(&ctx, e)?;

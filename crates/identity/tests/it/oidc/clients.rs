@@ -195,7 +195,9 @@ async fn staff_pages_list_register_edit_rotate_and_delete_with_roles() {
                     ("scopes", "openid"),
                     ("scopes", "email"),
                     ("grant_types", "authorization_code"),
+                    ("grant_types", "client_credentials"),
                     ("simulate", "none"),
+                    ("resources", "https://api.tax.example/\n\n"),
                 ],
             )
             .await;
@@ -209,9 +211,35 @@ async fn staff_pages_list_register_edit_rotate_and_delete_with_roles() {
         assert_eq!(client.scopes, vec!["openid", "email"]);
         assert!(client.has_secret);
 
+        let stored = w.identity.managed_stored_client(&Manager::operator(), &client.client_id).await.expect("stored");
+        assert_eq!(stored.resources, vec!["https://api.tax.example/"]);
+
         let edit = admin.get(&format!("/identity/clients/{}", client.client_id)).await;
         assert_eq!(edit.status, 200);
         assert!(edit.body.contains("https://tax.example/cb2"));
+        assert!(
+            edit.body.contains("for=\"client-resources\"")
+                && edit.body.contains(">https://api.tax.example/</textarea>")
+        );
+        let bad_resource = admin
+            .post(
+                &format!("/identity/clients/{}", client.client_id),
+                &[
+                    ("name", "Tax return"),
+                    ("redirect_uris", "https://tax.example/cb"),
+                    ("token_endpoint_auth_method", "client_secret_post"),
+                    ("scopes", "openid"),
+                    ("grant_types", "authorization_code"),
+                    ("simulate", "none"),
+                    ("resources", "https://api.tax.example/#part"),
+                ],
+            )
+            .await;
+        assert_eq!(bad_resource.status, 422, "{}", bad_resource.body);
+        assert!(bad_resource.body.contains("href=\"#client-resources\""), "{}", bad_resource.body);
+        let unchanged =
+            w.identity.managed_stored_client(&Manager::operator(), &client.client_id).await.expect("stored");
+        assert_eq!(unchanged.resources, vec!["https://api.tax.example/"], "nothing saved");
         let saved = admin
             .post(
                 &format!("/identity/clients/{}", client.client_id),
@@ -228,6 +256,8 @@ async fn staff_pages_list_register_edit_rotate_and_delete_with_roles() {
         assert_eq!(saved.status, 303, "{}", saved.body);
         assert_eq!(saved.location(), "/identity/clients?done=updated");
         assert_eq!(w.identity.client(&client.client_id).await.expect("client").simulate.as_str(), "expired");
+        let cleared = w.identity.managed_stored_client(&Manager::operator(), &client.client_id).await.expect("stored");
+        assert!(cleared.resources.is_empty(), "an empty box registers no resource");
         let rotated = admin.post(&format!("/identity/clients/{}/rotate", client.client_id), &[]).await;
         assert_eq!(rotated.status, 200);
         assert_eq!(rotated.header("cache-control"), "no-store");
