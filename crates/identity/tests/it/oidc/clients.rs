@@ -221,38 +221,26 @@ async fn staff_pages_list_register_edit_rotate_and_delete_with_roles() {
             edit.body.contains("for=\"client-resources\"")
                 && edit.body.contains(">https://api.tax.example/</textarea>")
         );
-        let bad_resource = admin
-            .post(
-                &format!("/identity/clients/{}", client.client_id),
-                &[
-                    ("name", "Tax return"),
-                    ("redirect_uris", "https://tax.example/cb"),
-                    ("token_endpoint_auth_method", "client_secret_post"),
-                    ("scopes", "openid"),
-                    ("grant_types", "authorization_code"),
-                    ("simulate", "none"),
-                    ("resources", "https://api.tax.example/#part"),
-                ],
-            )
-            .await;
+        // The edit form as the page sends it, with a simulator setting and resources.
+        let edit_form = |simulate: &'static str, resources: &'static str| {
+            vec![
+                ("name", "Tax return"),
+                ("redirect_uris", "https://tax.example/cb"),
+                ("token_endpoint_auth_method", "client_secret_post"),
+                ("scopes", "openid"),
+                ("grant_types", "authorization_code"),
+                ("simulate", simulate),
+                ("resources", resources),
+            ]
+        };
+        let client_page = format!("/identity/clients/{}", client.client_id);
+        let bad_resource = admin.post(&client_page, &edit_form("none", "https://api.tax.example/#part")).await;
         assert_eq!(bad_resource.status, 422, "{}", bad_resource.body);
         assert!(bad_resource.body.contains("href=\"#client-resources\""), "{}", bad_resource.body);
         let unchanged =
             w.identity.managed_stored_client(&Manager::operator(), &client.client_id).await.expect("stored");
         assert_eq!(unchanged.resources, vec!["https://api.tax.example/"], "nothing saved");
-        let saved = admin
-            .post(
-                &format!("/identity/clients/{}", client.client_id),
-                &[
-                    ("name", "Tax return"),
-                    ("redirect_uris", "https://tax.example/cb"),
-                    ("token_endpoint_auth_method", "client_secret_post"),
-                    ("scopes", "openid"),
-                    ("grant_types", "authorization_code"),
-                    ("simulate", "expired"),
-                ],
-            )
-            .await;
+        let saved = admin.post(&client_page, &edit_form("expired", "")).await;
         assert_eq!(saved.status, 303, "{}", saved.body);
         assert_eq!(saved.location(), "/identity/clients?done=updated");
         assert_eq!(w.identity.client(&client.client_id).await.expect("client").simulate.as_str(), "expired");
