@@ -239,10 +239,8 @@ impl Identity {
         }
         match accepted {
             Some(factor) => {
-                throttle::succeeded(db, &keys, now).await?;
-                store::clear_failures(db, account.id).await?;
                 let detail = serde_json::json!({ "outcome": "success", "method": factor.as_str() });
-                self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
+                self.sign_in_step_succeeded(account, &keys, true, "sign-in.second-factor", detail, origin).await?;
                 Ok(FactorCheck::Accepted(factor))
             }
             None => {

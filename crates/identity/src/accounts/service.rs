@@ -335,15 +335,31 @@ impl Identity {
         // With a second factor the run of failures ends only when that factor is right too, so
         // that knowing the password does not reset the count of wrong codes.
         let second_factor = self.has_second_factor(&account).await?;
-        let mut tx = self.kernel.db().begin().await?;
-        throttle::succeeded_in(&mut tx, &keys, now).await?;
-        if !second_factor {
-            store::clear_failures_in(&mut tx, account.id).await?;
-        }
         let detail = serde_json::json!({ "outcome": "success" });
-        self.record_activity_in(&mut tx, account.id, "sign-in.password", detail, origin).await?;
-        tx.commit().await?;
+        self.sign_in_step_succeeded(&account, &keys, !second_factor, "sign-in.password", detail, origin).await?;
         Ok(PasswordCheck::Accepted(Box::new(SignedInByPassword { account, has_second_factor: second_factor })))
+    }
+
+    /// A sign-in step was right, in one commit: the attempt leaves the throttle's counters, the
+    /// account's run of failures ends when this step completes the sign-in (`ends_failures`),
+    /// and the activity log has the step (`kind`, `detail`).
+    pub(crate) async fn sign_in_step_succeeded(
+        &self,
+        account: &Account,
+        keys: &throttle::Keys,
+        ends_failures: bool,
+        kind: &str,
+        detail: serde_json::Value,
+        origin: &Origin,
+    ) -> Result<()> {
+        let mut tx = self.kernel.db().begin().await?;
+        throttle::succeeded_in(&mut tx, keys, Timestamp::now()).await?;
+        if ends_failures {
+            store::clear_failures(&mut tx, account.id).await?;
+        }
+        self.record_activity_in(&mut tx, account.id, kind, detail, origin).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Change the password of a signed-in person who gave the current one. Other sessions end.

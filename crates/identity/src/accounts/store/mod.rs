@@ -144,14 +144,7 @@ pub async fn lock(tx: &mut Tx, id: Uuid, at: Timestamp) -> Result<bool> {
 }
 
 /// A successful sign-in ends the run of failures.
-pub async fn clear_failures(db: &Db, id: Uuid) -> Result<()> {
-    on_db!(db, pool => sqlx::query(
-        "UPDATE identity_accounts SET failed_attempts = 0 WHERE id = $1 AND failed_attempts <> 0")
-        .bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn clear_failures_in(tx: &mut Tx, id: Uuid) -> Result<()> {
+pub async fn clear_failures(tx: &mut Tx, id: Uuid) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE identity_accounts SET failed_attempts = 0 WHERE id = $1 AND failed_attempts <> 0")
         .bind(id).execute(c).await.map(|r| r.rows_affected()))?;

@@ -173,10 +173,8 @@ impl Identity {
                     self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
                     return Ok(KeyCheck::NotDeviceBound);
                 }
-                throttle::succeeded(db, &keys, now).await?;
-                store::clear_failures(db, account.id).await?;
                 let detail = serde_json::json!({ "outcome": "success", "method": factor.as_str(), "key": row.id });
-                self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
+                self.sign_in_step_succeeded(account, &keys, true, "sign-in.second-factor", detail, origin).await?;
                 Ok(KeyCheck::Accepted(factor, Box::new(account.clone())))
             }
             (Err(WebauthnError::CredentialPossibleCompromise), Some(row)) => {
