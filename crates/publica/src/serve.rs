@@ -1,5 +1,5 @@
-//! `publica serve`: migrate, seed the demo if asked (in a child process, see `demo`), then serve HTTP and run the job worker
-//! until SIGTERM or Ctrl-C.
+//! `publica serve`: migrate, seed the demo if asked (in a child process, see `demo`), then
+//! serve HTTP and run the job worker until SIGTERM or Ctrl-C.
 
 use std::io::IsTerminal;
 use std::sync::Arc;

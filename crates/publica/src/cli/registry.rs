@@ -129,8 +129,9 @@ async fn import(
     // The operator acts for the register's authoritative source.
     let outcome = bulk::import(kernel, &Actor::operator(), info.owner_org, register, file, options, progress).await;
     bar.finish_and_clear();
-    // The import checkpoints SQLite's write-ahead log after its commit, in the background;
-    // closing the pool waits for that, so the command leaves a checkpointed database.
+    // Close the pool before exiting: SQLite checkpoints the write-ahead log when its last
+    // connection closes, so the command leaves a checkpointed database (the import's own
+    // background checkpoint may not have had a connection yet).
     kernel.db().close().await;
     match outcome {
         Ok(summary) if summary.already_imported => {

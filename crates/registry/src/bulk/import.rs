@@ -278,28 +278,21 @@ pub async fn import_with_limits(
         progress,
     };
     let fresh = row.rows_total.is_none() && checked == 0;
-    if fresh && !options.partial && estimate <= limits.overlap_rows {
-        let total = job.check_and_publish(actor, org).await?;
-        return Ok(ImportSummary {
-            import_id,
-            register: register.to_string(),
-            file_sha256: facts.sha256,
-            rows: total,
-            resumed_from: 0,
-            already_imported: false,
-            partial: false,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
-    let (total, kept) = match row.rows_total {
-        Some(total) => (total.max(0) as u64, Kept::default()),
-        None => job.check(checked).await?,
-    };
-    if options.partial {
-        job.write(actor, org, written, total, kept).await?;
+    let total = if fresh && !options.partial && estimate <= limits.overlap_rows {
+        // A fresh, small enough import (nothing resumed): checked while it is published.
+        job.check_and_publish(actor, org).await?
     } else {
-        job.publish(actor, org, total, kept).await?;
-    }
+        let (total, kept) = match row.rows_total {
+            Some(total) => (total.max(0) as u64, Kept::default()),
+            None => job.check(checked).await?,
+        };
+        if options.partial {
+            job.write(actor, org, written, total, kept).await?;
+        } else {
+            job.publish(actor, org, total, kept).await?;
+        }
+        total
+    };
     Ok(ImportSummary {
         import_id,
         register: register.to_string(),

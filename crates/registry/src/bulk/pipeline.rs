@@ -24,7 +24,7 @@ use super::report::{Report, RowError};
 use super::source::{Format, Raw, Source, SourceError, par_map, threads};
 use super::state::{self, ImportRow, State};
 use crate::domain::schema::CompiledRegister;
-use crate::service::PreparedRecord;
+use crate::service::{BatchWriter, PreparedRecord};
 use crate::store;
 use crate::{NewRecord, RegisterInfo, Registry};
 
@@ -120,8 +120,10 @@ impl Job {
             };
             let csv = format == Format::Csv;
             let threads = threads();
-            // Sized for the whole file up front: growing it rehashes and touches new memory.
-            let mut seen: HashMap<u128, u64> = HashMap::with_capacity(expected_rows.min(MAX_RESERVED_ROWS) as usize);
+            // Sized for the whole file up front when checking (the only pass that fills it):
+            // growing it rehashes and touches new memory.
+            let capacity = if pass == Pass::Check { expected_rows.min(MAX_RESERVED_ROWS) as usize } else { 0 };
+            let mut seen: HashMap<u128, u64> = HashMap::with_capacity(capacity);
             let mut read = 0u64;
             loop {
                 let want = if read < skip { (skip - read).min(chunk as u64) as usize } else { chunk };
@@ -265,6 +267,19 @@ impl Job {
             done += chunk.read;
             self.report(Phase::Publishing, done, total);
         }
+        self.commit_published(tx, writer, actor, org, done).await
+    }
+
+    /// The end of a publishing transaction: the writer's last rows, the import's state and
+    /// its audit entry, one commit, then SQLite's checkpoint on a task of its own.
+    async fn commit_published(
+        &self,
+        mut tx: Tx,
+        writer: BatchWriter,
+        actor: &Actor,
+        org: Uuid,
+        done: u64,
+    ) -> Result<(), ImportError> {
         writer.finish(&mut tx).await?;
         state::written(&mut tx, &self.import.id, done as i64).await?;
         state::finish(&mut tx, &self.import.id, State::Published).await?;
@@ -325,14 +340,9 @@ impl Job {
             return Err(self.clash(error, &lines, at).await);
         }
         let (mut tx, writer) = open.ok_or_else(|| Error::internal("the publishing transaction ended early"))?;
-        writer.finish(&mut tx).await?;
         state::checked_in(&mut tx, &self.import.id, done as i64, Some(done as i64)).await?;
-        state::written(&mut tx, &self.import.id, done as i64).await?;
-        state::finish(&mut tx, &self.import.id, State::Published).await?;
-        self.audit(&mut tx, actor, org, done).await?;
         self.report(Phase::Publishing, done, done);
-        tx.commit().await?;
-        store::write::checkpoint_later(self.kernel.db());
+        self.commit_published(tx, writer, actor, org, done).await?;
         Ok(done)
     }
 

@@ -113,18 +113,18 @@ pub async fn begin(db: &Db, row: &ImportRow) -> Result<()> {
     Ok(())
 }
 
+const CHECKED: &str = "UPDATE registry_imports SET rows_checked = $2, rows_total = COALESCE($3, rows_total), updated_at = $4 WHERE id = $1";
+
 /// Record that the first `rows` rows are checked; with `total`, that the whole file is.
 pub async fn checked(db: &Db, import_id: &str, rows: i64, total: Option<i64>) -> Result<()> {
-    on_db!(db, pool => sqlx::query(
-        "UPDATE registry_imports SET rows_checked = $2, rows_total = COALESCE($3, rows_total), updated_at = $4 WHERE id = $1")
+    on_db!(db, pool => sqlx::query(CHECKED)
         .bind(import_id).bind(rows).bind(total).bind(Timestamp::now()).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
 /// [`checked`] inside the caller's transaction (an import that checks while it publishes).
 pub async fn checked_in(tx: &mut Tx, import_id: &str, rows: i64, total: Option<i64>) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE registry_imports SET rows_checked = $2, rows_total = COALESCE($3, rows_total), updated_at = $4 WHERE id = $1")
+    on_tx!(tx, c => sqlx::query(CHECKED)
         .bind(import_id).bind(rows).bind(total).bind(Timestamp::now()).execute(c).await.map(|_| ()))?;
     Ok(())
 }
