@@ -156,46 +156,6 @@ pub async fn insert_code(tx: &mut Tx, code: NewCode<'_>, now: Timestamp) -> Resu
     Ok(())
 }
 
-/// What spending a code found.
-pub enum Spent {
-    /// The code was unused: here it is, now used.
-    Fresh(Box<Code>),
-    /// The code was used before: its grant (to revoke) and client.
-    Replayed {
-        grant_id: Uuid,
-        client_id: String,
-    },
-    Unknown,
-}
-
-type CodeRow = (Uuid, String, Uuid, String, Option<String>, String, Timestamp);
-
-/// Spend a code inside the caller's transaction.
-pub async fn spend_code(tx: &mut Tx, hash: &[u8], now: Timestamp) -> Result<Spent> {
-    let row: Option<CodeRow> = on_tx!(tx, c => sqlx::query_as(
-        "UPDATE identity_oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL
-         RETURNING grant_id, client_id, account_id, redirect_uri, code_challenge, grant_details, expires_at")
-        .bind(hash).bind(now).fetch_optional(c).await)?;
-    if let Some((grant_id, client_id, account_id, redirect_uri, code_challenge, grant, expires_at)) = row {
-        return Ok(Spent::Fresh(Box::new(Code {
-            grant_id,
-            client_id,
-            account_id,
-            redirect_uri,
-            code_challenge,
-            grant: from_json(&grant)?,
-            expires_at,
-        })));
-    }
-    let used: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT grant_id, client_id FROM identity_oidc_codes WHERE code_hash = $1")
-        .bind(hash).fetch_optional(c).await)?;
-    Ok(match used {
-        Some((grant_id, client_id)) => Spent::Replayed { grant_id, client_id },
-        None => Spent::Unknown,
-    })
-}
-
 /// Purge what is past its expiry: interactions and pushed requests at once, codes a day
 /// later (so that a late replay is still recognised and revokes its grant).
 pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {

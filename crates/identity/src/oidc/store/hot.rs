@@ -9,14 +9,11 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use publica_kernel::Kernel;
-use publica_kernel::db::{Db, GroupCommit, Tx};
+use publica_kernel::db::{Db, GroupCommit};
 use publica_kernel::error::Result;
-use publica_kernel::on_tx;
 
 use super::clients::{self, StoredClient};
-use super::json_text;
 use super::spend::{Exchange, ExchangeWriter, Outcome};
-use super::tokens::Access;
 
 /// How long a process may answer from a client as it read it. A change made through this
 /// process is seen at once; one made through another process sharing the database (or
@@ -103,41 +100,6 @@ impl Hot {
         outcome
             .ok_or_else(|| publica_kernel::error::Error::internal("the committer left an exchange without an outcome"))
     }
-}
-
-/// Insert access-token rows with one statement.
-pub async fn insert_access_rows<'a>(tx: &mut Tx, rows: impl Iterator<Item = &'a Access>) -> Result<()> {
-    let rows: Vec<&Access> = rows.collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let b = i * 8;
-            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8)
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at)
-         VALUES {}",
-        values.join(", ")
-    );
-    on_tx!(tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for a in &rows {
-            q = q
-                .bind(&a.jti)
-                .bind(a.grant_id)
-                .bind(&a.client_id)
-                .bind(a.account_id)
-                .bind(&a.scope)
-                .bind((!a.userinfo_claims.is_empty()).then(|| json_text(&a.userinfo_claims)))
-                .bind(a.created_at)
-                .bind(a.expires_at);
-        }
-        q.execute(c).await.map(|_| ())
-    })?;
-    Ok(())
 }
 
 impl crate::service::Identity {

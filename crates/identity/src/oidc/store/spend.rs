@@ -1,9 +1,10 @@
 //! Code exchanges written by the group committer: each batch spends its codes with one
 //! statement (`UPDATE … RETURNING` the codes), checks each against its request (client,
-//! expiry, redirect URI, PKCE; a code that fails is left unspent), and records the access
-//! tokens (and refresh tokens) with one more; the requests are answered after the commit, then
-//! sign their tokens with the `jti` recorded. A request therefore makes no database round trip
-//! of its own.
+//! expiry, redirect URI, PKCE; a code that fails is left unspent), looks up the codes it did
+//! not spend with one more, and records the access tokens with one more (a refresh token, for
+//! the grants that have one, with a statement each); the requests are answered after the
+//! commit, then sign their tokens with the `jti` recorded. A request therefore makes no
+//! database round trip of its own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,8 +16,8 @@ use publica_kernel::on_tx;
 use uuid::Uuid;
 
 use super::flow::Code;
-use super::hot::insert_access_rows;
-use super::tokens::{Access, NewRefresh, insert_refresh};
+use super::placeholders;
+use super::tokens::{Access, NewRefresh, insert_access_rows, insert_refresh};
 use super::{Grant, from_json};
 use crate::oidc::claims::{self, Target};
 
@@ -178,15 +179,28 @@ impl BatchWriter<Exchange> for ExchangeWriter {
                 q.execute(c).await.map(|_| ())
             })?;
         }
-        for item in missing {
-            let found: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
-                "SELECT grant_id, client_id FROM identity_oidc_codes WHERE code_hash = $1")
-                .bind(&item.code_hash).fetch_optional(c).await)?;
-            let outcome = match found {
-                Some((grant_id, client_id)) => Outcome::Replayed { grant_id, client_id },
-                None => Outcome::Unknown,
-            };
-            item.answer(outcome);
+        if !missing.is_empty() {
+            // Spent before, or unknown: one query for all of them, since the batch waits on it.
+            let sql = format!(
+                "SELECT code_hash, grant_id, client_id FROM identity_oidc_codes WHERE code_hash IN ({})",
+                placeholders(1, missing.len())
+            );
+            let found: Vec<(Vec<u8>, Uuid, String)> = on_tx!(tx, c => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for item in &missing {
+                    q = q.bind(&item.code_hash);
+                }
+                q.fetch_all(c).await
+            })?;
+            let found: HashMap<Vec<u8>, (Uuid, String)> = found.into_iter().map(|(h, g, c)| (h, (g, c))).collect();
+            for item in missing {
+                item.answer(match found.get(&item.code_hash) {
+                    Some((grant_id, client_id)) => {
+                        Outcome::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
+                    }
+                    None => Outcome::Unknown,
+                });
+            }
         }
         insert_access_rows(tx, access.iter()).await?;
         for r in &refresh {
@@ -194,9 +208,4 @@ impl BatchWriter<Exchange> for ExchangeWriter {
         }
         Ok(())
     }
-}
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

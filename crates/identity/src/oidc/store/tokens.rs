@@ -6,7 +6,7 @@ use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
 
-use super::{Grant, from_json, json_text};
+use super::{Grant, from_json, json_text, placeholders};
 
 /// A refresh token as stored.
 #[derive(Clone, Debug)]
@@ -141,12 +141,36 @@ pub struct Access {
 }
 
 pub async fn insert_access(tx: &mut Tx, a: &Access) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
+    insert_access_rows(tx, std::iter::once(a)).await
+}
+
+/// Insert access-token rows with one statement.
+pub async fn insert_access_rows<'a>(tx: &mut Tx, rows: impl Iterator<Item = &'a Access>) -> Result<()> {
+    let rows: Vec<&Access> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..rows.len()).map(|i| format!("({})", placeholders(i * 8 + 1, 8))).collect();
+    let sql = format!(
         "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(&a.jti).bind(a.grant_id).bind(&a.client_id).bind(a.account_id).bind(&a.scope)
-        .bind((!a.userinfo_claims.is_empty()).then(|| json_text(&a.userinfo_claims))).bind(a.created_at).bind(a.expires_at)
-        .execute(c).await.map(|_| ()))?;
+         VALUES {}",
+        values.join(", ")
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for a in &rows {
+            q = q
+                .bind(&a.jti)
+                .bind(a.grant_id)
+                .bind(&a.client_id)
+                .bind(a.account_id)
+                .bind(&a.scope)
+                .bind((!a.userinfo_claims.is_empty()).then(|| json_text(&a.userinfo_claims)))
+                .bind(a.created_at)
+                .bind(a.expires_at);
+        }
+        q.execute(c).await.map(|_| ())
+    })?;
     Ok(())
 }
 
