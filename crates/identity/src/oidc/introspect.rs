@@ -87,26 +87,40 @@ impl Identity {
             return Ok(None);
         }
         let Some(jti) = claims.get("jti").and_then(Value::as_str) else { return Ok(None) };
+        Ok(self.access_record(&claims, jti).await?.map(|record| (claims, record)))
+    }
+
+    /// The record of a verified access token: its row, or for a client's self-contained token
+    /// that has none (it has one only once revoked), what its signed claims say.
+    pub(crate) async fn access_record(
+        &self,
+        claims: &Map<String, Value>,
+        jti: &str,
+    ) -> publica_kernel::error::Result<Option<store::tokens::Access>> {
+        if let Some(row) = store::tokens::access(self.kernel.db(), jti).await? {
+            return Ok(Some(row));
+        }
+        if !jti.starts_with(store::tokens::SELF_CONTAINED) {
+            return Ok(None);
+        }
         let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
-        let record = match store::tokens::access(self.kernel.db(), jti).await? {
-            Some(row) if row.client_id.is_empty() => {
-                // Self-contained, no row: the signed claims are the record.
-                let at = |name: &str| {
-                    let secs = claims.get(name).and_then(Value::as_i64).unwrap_or(exp);
-                    time::OffsetDateTime::from_unix_timestamp(secs).map(Timestamp::from).unwrap_or(now)
-                };
-                store::tokens::Access {
-                    client_id: text("client_id"),
-                    scope: text("scope"),
-                    created_at: at("iat"),
-                    expires_at: at("exp"),
-                    ..row
-                }
-            }
-            Some(row) => row,
-            None => return Ok(None),
+        let now = Timestamp::now();
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
+        let at = |name: &str| {
+            let secs = claims.get(name).and_then(Value::as_i64).unwrap_or(exp);
+            time::OffsetDateTime::from_unix_timestamp(secs).map(Timestamp::from).unwrap_or(now)
         };
-        Ok(Some((claims, record)))
+        Ok(Some(store::tokens::Access {
+            jti: jti.to_string(),
+            grant_id: None,
+            client_id: text("client_id"),
+            account_id: None,
+            scope: text("scope"),
+            userinfo_claims: Vec::new(),
+            created_at: at("iat"),
+            expires_at: at("exp"),
+            revoked_at: None,
+        }))
     }
 
     /// What introspection says of a token to `client`.

@@ -32,10 +32,8 @@ impl Identity {
             return Err("the access token has expired".into());
         }
         let jti = claims.get("jti").and_then(Value::as_str).ok_or("the access token has no jti")?;
-        let record = store::tokens::access(self.kernel.db(), jti)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the access token is unknown")?;
+        let record =
+            self.access_record(&claims, jti).await.map_err(|e| e.to_string())?.ok_or("the access token is unknown")?;
         if record.revoked_at.is_some() {
             return Err("the access token has been revoked".into());
         }

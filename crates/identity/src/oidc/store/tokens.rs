@@ -177,30 +177,14 @@ pub async fn insert_access_rows<'a>(tx: &mut Tx, rows: impl Iterator<Item = &'a 
 type AccessRow =
     (String, Option<Uuid>, String, Option<Uuid>, String, Option<String>, Timestamp, Timestamp, Option<Timestamp>);
 
-/// The record of an access token. A self-contained one ([`SELF_CONTAINED`]) has a row only
-/// once revoked; without one it is answered as what it is known to be from its `jti` alone: a
-/// client's token for itself, live, with no account and no scope that userinfo would serve (its
-/// claims, which the caller has verified, say the rest).
+/// The row of an access token. A self-contained one ([`SELF_CONTAINED`]) has a row only once
+/// revoked (see `Identity::access_record` for the record of one without).
 pub async fn access(db: &Db, jti: &str) -> Result<Option<Access>> {
     let row: Option<AccessRow> = on_db!(db, pool => sqlx::query_as(
         "SELECT jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at, revoked_at
          FROM identity_oidc_access_tokens WHERE jti = $1")
         .bind(jti).fetch_optional(pool).await)?;
     let Some((jti, grant_id, client_id, account_id, scope, claims, created_at, expires_at, revoked_at)) = row else {
-        if jti.starts_with(SELF_CONTAINED) {
-            let now = Timestamp::now();
-            return Ok(Some(Access {
-                jti: jti.to_string(),
-                grant_id: None,
-                client_id: String::new(),
-                account_id: None,
-                scope: String::new(),
-                userinfo_claims: Vec::new(),
-                created_at: now,
-                expires_at: now,
-                revoked_at: None,
-            }));
-        }
         return Ok(None);
     };
     Ok(Some(Access {
