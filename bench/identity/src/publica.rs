@@ -146,15 +146,12 @@ pub async fn mint(
     let first = authorize(None).send().await?;
     let to =
         location(first.headers()).ok_or(format!("the authorization answered {} without a redirect", first.status()))?;
-    // The cookies the authorization set (the interaction's binding to this browser) go along.
-    let mut cookies = cookies.clone();
-    for set in first.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
-        let pair = set.split_once(';').map_or(set, |(pair, _)| pair).trim();
-        if !pair.is_empty() {
-            cookies = format!("{cookies}; {pair}");
-        }
-    }
-    let cookies = cookies;
+    // The cookie binding the interaction to this browser goes along.
+    let binding = publica_identity::oidc::flow::BROWSER_COOKIE;
+    let cookies = match cookie(first.headers(), binding) {
+        Some(value) => format!("{cookies}; {binding}={value}"),
+        None => cookies.clone(),
+    };
     if let Some(interaction) = to.strip_prefix("/identity/consent/") {
         let page = http.get(format!("{base}{to}")).header(header::COOKIE, &cookies).send().await?;
         if page.status() != StatusCode::OK {
