@@ -226,6 +226,17 @@ pub fn now() -> i64 {
 }
 
 impl Rp {
+    /// The relying party of a client registered through the API (`created` is its answer).
+    pub fn from_created(created: &Value, redirect_uri: &str) -> Rp {
+        Rp {
+            client_id: created["client"]["client_id"].as_str().expect("client_id").into(),
+            secret: created["client_secret"].as_str().map(str::to_string),
+            redirect_uri: redirect_uri.into(),
+            key: None,
+            kid: None,
+        }
+    }
+
     /// `/identity/authorize?…` with the usual parameters and `extra` (which replace them).
     pub fn authorize(&self, extra: &[(&str, &str)]) -> String {
         let mut pairs: Vec<(&str, &str)> = vec![

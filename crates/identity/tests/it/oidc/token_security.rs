@@ -133,13 +133,7 @@ async fn client_credentials_only_for_resources_registered_for_the_client() {
         let (status, created) = app.json("POST", API, &w.key, Some(body.clone())).await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(created["client"]["resources"], json!([resource]));
-        let rp = Rp {
-            client_id: created["client"]["client_id"].as_str().expect("id").into(),
-            secret: created["client_secret"].as_str().map(str::to_string),
-            redirect_uri: "https://batch.example/cb".into(),
-            key: None,
-            kid: None,
-        };
+        let rp = Rp::from_created(&created, "https://batch.example/cb");
         let ask = |target: &'static str| {
             let w = &w;
             let rp = &rp;
@@ -212,13 +206,7 @@ async fn a_clients_own_tokens_leave_no_row_until_revoked() {
             "name": "Own tokens", "redirect_uris": ["https://own.example/cb"], "grant_types": ["client_credentials"],
         });
         let (_, created) = app.json("POST", API, &w.key, Some(body)).await;
-        let rp = Rp {
-            client_id: created["client"]["client_id"].as_str().expect("id").into(),
-            secret: created["client_secret"].as_str().map(str::to_string),
-            redirect_uri: "https://own.example/cb".into(),
-            key: None,
-            kid: None,
-        };
+        let rp = Rp::from_created(&created, "https://own.example/cb");
         let other = w.confidential(&["openid"], false).await;
         let (status, tokens, _) =
             w.form("/identity/token", &[("grant_type", "client_credentials")], &[rp.basic()]).await;
