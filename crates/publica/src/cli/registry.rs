@@ -75,7 +75,7 @@ pub async fn run(kernel: Kernel, command: RegistryCommand) -> anyhow::Result<Exi
         RegistryCommand::Import { register, file, format, partial, max_errors, chunk_rows, valid_from } => {
             let format = format.as_deref().map(parse_format).transpose()?;
             let valid_from = valid_from.as_deref().map(|t| instant("--valid-from", t)).transpose()?;
-            let options = ImportOptions { format, partial, max_errors, chunk_rows, valid_from };
+            let options = ImportOptions { format, partial, max_errors, chunk_rows, valid_from, ..Default::default() };
             import(&kernel, &registry, &register, &file, &options).await
         }
         RegistryCommand::Export { register, format, as_of, known_at, output } => {

@@ -6,7 +6,7 @@
 //! ([`crate::service::BatchWriter`]), so the records appear all at once; if any row is bad, the
 //! report lists row, field and problem and the register is untouched.
 //!
-//! A file of up to [`ImportLimits::overlap_rows`] rows is checked while it is published: each
+//! A file of up to [`ImportOptions::overlap_rows`] rows is checked while it is published: each
 //! checked chunk is written in the publishing transaction while the next is checked, and the
 //! check's progress is not committed; a bad row rolls the transaction back (the rest of the
 //! file is still checked, for the report), and an interrupted run starts again from the top.
@@ -52,28 +52,24 @@ pub struct ImportOptions {
     pub chunk_rows: usize,
     /// When the imported facts became true (default: when the import starts).
     pub valid_from: Option<Timestamp>,
+    /// How an import trades resuming for speed: files of up to this many rows (estimated from
+    /// their line count), imported all-or-nothing from the start, are checked while they are
+    /// published, without committing the check's progress: interrupted, such an import starts
+    /// again from the top (seconds of work). Larger files are checked first, committing
+    /// progress per chunk so that an interrupted check resumes, then published.
+    pub overlap_rows: u64,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { format: None, partial: false, max_errors: 100, chunk_rows: 10_000, valid_from: None }
-    }
-}
-
-/// How an import trades resuming for speed.
-#[derive(Clone, Copy, Debug)]
-pub struct ImportLimits {
-    /// Files of up to this many rows (estimated from their line count), imported all-or-nothing
-    /// from the start, are checked while they are published, without committing the check's
-    /// progress: interrupted, such an import starts again from the top (seconds of work).
-    /// Larger files are checked first, committing progress per chunk so that an interrupted
-    /// check resumes, then published.
-    pub overlap_rows: u64,
-}
-
-impl Default for ImportLimits {
-    fn default() -> Self {
-        ImportLimits { overlap_rows: 500_000 }
+        ImportOptions {
+            format: None,
+            partial: false,
+            max_errors: 100,
+            chunk_rows: 10_000,
+            valid_from: None,
+            overlap_rows: 500_000,
+        }
     }
 }
 
@@ -157,22 +153,6 @@ pub async fn import(
     register: &str,
     path: &Path,
     options: &ImportOptions,
-    progress: ProgressFn,
-) -> Result<ImportSummary, ImportError> {
-    let limits = ImportLimits::default();
-    import_with_limits(kernel, actor, org, register, path, options, limits, progress).await
-}
-
-/// [`import`] with other [`ImportLimits`] than the defaults.
-#[allow(clippy::too_many_arguments)]
-pub async fn import_with_limits(
-    kernel: &Kernel,
-    actor: &Actor,
-    org: Uuid,
-    register: &str,
-    path: &Path,
-    options: &ImportOptions,
-    limits: ImportLimits,
     progress: ProgressFn,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
@@ -278,7 +258,7 @@ pub async fn import_with_limits(
         progress,
     };
     let fresh = row.rows_total.is_none() && checked == 0;
-    let total = if fresh && !options.partial && estimate <= limits.overlap_rows {
+    let total = if fresh && !options.partial && estimate <= options.overlap_rows {
         // A fresh, small enough import (nothing resumed): checked while it is published.
         job.check_and_publish(actor, org).await?
     } else {

@@ -15,10 +15,7 @@ mod source;
 mod state;
 
 pub use export::{ExportOptions, export};
-pub use import::{
-    ImportError, ImportLimits, ImportOptions, ImportSummary, Phase, Progress, ProgressFn, import, import_id,
-    import_with_limits,
-};
+pub use import::{ImportError, ImportOptions, ImportSummary, Phase, Progress, ProgressFn, import, import_id};
 pub use report::{Report, RowError};
 pub use source::Format;
 pub use state::{ImportRow, State as ImportState};

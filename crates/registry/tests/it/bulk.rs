@@ -9,8 +9,8 @@ use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
 use publica_kernel::db::Timestamp;
 use publica_registry::bulk::{
-    ExportOptions, Format, ImportError, ImportLimits, ImportOptions, ImportState, ImportSummary, Phase, Progress,
-    ProgressFn, export, import, import_with_limits, imports,
+    ExportOptions, Format, ImportError, ImportOptions, ImportState, ImportSummary, Phase, Progress, ProgressFn, export,
+    import, imports,
 };
 use publica_registry::domain::builtin::{example_person, population};
 use publica_registry::{AsOf, RegisterInfo, national_id};
@@ -243,33 +243,23 @@ async fn a_bad_file_is_reported_by_row_and_field_and_nothing_is_written() {
 /// Import on a task of its own whose progress callback panics (a crash) once `phase` has
 /// reached `after` rows.
 async fn crash(kernel: &Kernel, org: Uuid, path: &Path, options: ImportOptions, phase: Phase, after: u64) {
-    crash_with(kernel, org, path, options, ImportLimits::default(), phase, after).await;
-}
-
-/// Limits under which every file is checked first, committing the check's progress.
-const CHECK_FIRST: ImportLimits = ImportLimits { overlap_rows: 0 };
-
-/// [`crash`] with other limits.
-async fn crash_with(
-    kernel: &Kernel,
-    org: Uuid,
-    path: &Path,
-    options: ImportOptions,
-    limits: ImportLimits,
-    phase: Phase,
-    after: u64,
-) {
     let (kernel, path) = (kernel.clone(), path.to_path_buf());
     let progress: ProgressFn = Arc::new(move |p: Progress| {
         if p.phase == phase && p.done >= after {
             panic!("simulated crash after {} rows", p.done);
         }
     });
-    let task = tokio::spawn(async move {
-        import_with_limits(&kernel, &Actor::operator(), org, "population", &path, &options, limits, progress).await
-    });
+    let task =
+        tokio::spawn(
+            async move { import(&kernel, &Actor::operator(), org, "population", &path, &options, progress).await },
+        );
     let outcome = task.await;
     assert!(outcome.is_err_and(|e| e.is_panic()), "the import crashed");
+}
+
+/// Options under which every file is checked first, committing the check's progress.
+fn check_first(options: &ImportOptions) -> ImportOptions {
+    ImportOptions { overlap_rows: 0, ..options.clone() }
 }
 
 #[tokio::test]
@@ -279,7 +269,7 @@ async fn an_interrupted_import_resumes_after_its_last_chunk_and_publishes_once()
         let dir = tempfile::tempdir().expect("dir");
         let path = write(dir.path(), "people.jsonl", &jsonl((0..250).map(person)));
         let options = ImportOptions { chunk_rows: 100, ..Default::default() };
-        crash_with(&app.kernel, civil, &path, options.clone(), CHECK_FIRST, Phase::Checking, 100).await;
+        crash(&app.kernel, civil, &path, check_first(&options), Phase::Checking, 100).await;
 
         let state = &imports(app.kernel.db(), "population", 1).await.expect("imports")[0];
         assert_eq!((state.state, state.rows_checked, state.rows_written), (ImportState::Running, 100, 0));
@@ -350,23 +340,18 @@ async fn a_small_file_checked_while_published_is_all_or_nothing_and_starts_again
         bad["birth_date"] = json!("1985-13-45");
         let people = (300..600).map(|i| if i == 540 { bad.clone() } else { person(i) });
         let path = write(dir.path(), "late.jsonl", &jsonl(people.chain([person(301)])));
-        for limits in [ImportLimits::default(), CHECK_FIRST] {
-            let outcome = import_with_limits(
-                &app.kernel,
-                &Actor::operator(),
-                civil,
-                "population",
-                &path,
-                &options,
-                limits,
-                quiet(),
-            )
-            .await;
+        for options in [options.clone(), check_first(&options)] {
+            let outcome = import(&app.kernel, &Actor::operator(), civil, "population", &path, &options, quiet()).await;
             let Err(ImportError::Rejected(report)) = outcome else { panic!("rejected: {outcome:?}") };
             assert_eq!((report.rows, report.error_count), (301, 2), "{report}");
             assert_eq!((report.errors[0].row, report.errors[0].field.as_deref()), (241, Some("/birth_date")));
             assert!(report.errors[1].problem.contains("twice"), "{report}");
-            assert_eq!(all(&app.kernel).await.len(), 250, "nothing of the file is written ({limits:?})");
+            assert_eq!(
+                all(&app.kernel).await.len(),
+                250,
+                "nothing of the file is written (overlap_rows {})",
+                options.overlap_rows
+            );
         }
 
         // A record already there, then a bad row: the bad row is reported, as when checking first;
