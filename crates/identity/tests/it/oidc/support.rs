@@ -117,6 +117,19 @@ impl World {
         self.client(s).await
     }
 
+    /// An offline grant: a confidential client allowed refresh tokens, ana, who consented in
+    /// the browser returned, and the token endpoint's first answer for it.
+    pub async fn offline_grant(&self) -> (Rp, Person, Browser<'_>, Value) {
+        let rp = self.confidential(&["openid", "email", "offline_access"], true).await;
+        let ana = self.person("ana@example.org").await;
+        let mut browser = Browser::new(&self.app).await;
+        let start = rp.authorize(&[("scope", "openid email offline_access"), ("prompt", "consent")]);
+        let location = browser.authorize(&start, &ana).await;
+        let (status, first) = exchange(self, &rp, &code_of(self, &location, &rp), None).await;
+        assert_eq!(status, 200, "{first}");
+        (rp, ana, browser, first)
+    }
+
     /// A client authenticating with `private_key_jwt`, with a fresh key of `alg`.
     pub async fn with_key(&self, alg: Alg) -> Rp {
         let key = PrivateKey::generate(alg).expect("key");

@@ -45,13 +45,7 @@ async fn access_rows(w: &World, client_id: &str) -> i64 {
 #[tokio::test]
 async fn a_refresh_token_stops_working_when_the_account_is_locked_or_its_tokens_are_revoked() {
     for w in worlds().await {
-        let rp = w.confidential(&["openid", "email", "offline_access"], true).await;
-        let ana = w.person("ana@example.org").await;
-        let mut browser = Browser::new(&w.app).await;
-        let start = rp.authorize(&[("scope", "openid email offline_access"), ("prompt", "consent")]);
-        let location = browser.authorize(&start, &ana).await;
-        let (status, tokens) = exchange(&w, &rp, &code_of(&w, &location, &rp), None).await;
-        assert_eq!(status, 200, "{tokens}");
+        let (rp, ana, _browser, tokens) = w.offline_grant().await;
         let r1 = tokens["refresh_token"].as_str().expect("refresh").to_string();
 
         set_locked(&w, ana.account_id, true).await;

@@ -243,13 +243,7 @@ async fn codes_are_single_use_pkce_is_checked_and_a_replay_revokes_what_the_code
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reusing_one_revokes_the_whole_grant() {
     for w in worlds().await {
-        let rp = w.confidential(&["openid", "email", "offline_access"], true).await;
-        let ana = w.person("ana@example.org").await;
-        let mut browser = Browser::new(&w.app).await;
-        let start = rp.authorize(&[("scope", "openid email offline_access"), ("prompt", "consent")]);
-        let location = browser.authorize(&start, &ana).await;
-        let (status, first) = exchange(&w, &rp, &code_of(&w, &location, &rp), None).await;
-        assert_eq!(status, 200, "{first}");
+        let (rp, ana, mut browser, first) = w.offline_grant().await;
         let r1 = first["refresh_token"].as_str().expect("a refresh token").to_string();
         let (_, id1) = w.verify(first["id_token"].as_str().expect("id")).await;
 
