@@ -102,14 +102,16 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let start = Instant::now();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        // A probe's latency goes to no histogram: it is measured only for the request log.
+        let probe = super::metrics::is_probe(route.as_ref().map(MatchedPath::as_str));
+        let start = (!probe || tracing::enabled!(tracing::Level::INFO)).then(Instant::now);
         // Handlers read the id from `audit::REQUEST_ID`, not from the request's headers.
         let id = match request.headers().get(REQUEST_ID) {
             Some(id) if acceptable(id) => id.clone(),
             _ => self.layer.0.ids.next(),
         };
         let method = super::metrics::method_label(request.method());
-        let route = request.extensions().get::<MatchedPath>().cloned();
         let https = super::is_https(&self.layer.0.kernel, request.headers());
 
         let span = tracing::info_span!("request", method, path = %request.uri().path(), request_id = ?id);
@@ -148,9 +150,9 @@ where
             let status = response.status();
             response.headers_mut().insert(REQUEST_ID, id);
             security_headers(response.headers_mut(), https);
-            let seconds = start.elapsed().as_secs_f64();
+            let seconds = start.map(|start| start.elapsed().as_secs_f64());
             super::metrics::record(method, route.as_ref().map(MatchedPath::as_str), status, seconds);
-            let latency_ms = seconds * 1000.0;
+            let latency_ms = seconds.map(|s| s * 1000.0);
             if status.is_server_error() {
                 tracing::error!(status = status.as_u16(), latency_ms, "request failed");
             } else {

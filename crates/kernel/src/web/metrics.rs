@@ -49,15 +49,21 @@ type ByRoute = FxHashMap<Box<str>, FxHashMap<(&'static str, u16), Handles>>;
 /// and two hash lookups rather than building and hashing a labelled key twice.
 static HANDLES: LazyLock<RwLock<ByRoute>> = LazyLock::new(Default::default);
 
-/// Count the request and record its latency, by method, route and status.
-pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCode, seconds: f64) {
+/// Whether the route is a health probe, whose latency is not recorded.
+pub(super) fn is_probe(route: Option<&str>) -> bool {
+    matches!(route, Some("/healthz" | "/readyz"))
+}
+
+/// Count the request and record its latency (measured for every route but the probes), by
+/// method, route and status.
+pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCode, seconds: Option<f64>) {
     let route = route.unwrap_or("unmatched");
     let code = status.as_u16();
     {
         let cache = HANDLES.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((counter, histogram)) = cache.get(route).and_then(|m| m.get(&(method, code))) {
             counter.increment(1);
-            if let Some(histogram) = histogram {
+            if let (Some(histogram), Some(seconds)) = (histogram, seconds) {
                 histogram.record(seconds);
             }
             return;
@@ -66,10 +72,10 @@ pub(super) fn record(method: &'static str, route: Option<&str>, status: StatusCo
     let labels =
         [Label::new("method", method), Label::new("route", route.to_string()), Label::new("status", code.to_string())];
     let counter = metrics::counter!("publica_http_requests_total", labels.iter());
-    let probe = matches!(route, "/healthz" | "/readyz");
-    let histogram = (!probe).then(|| metrics::histogram!("publica_http_request_duration_seconds", labels.iter()));
+    let histogram =
+        (!is_probe(Some(route))).then(|| metrics::histogram!("publica_http_request_duration_seconds", labels.iter()));
     counter.increment(1);
-    if let Some(histogram) = &histogram {
+    if let (Some(histogram), Some(seconds)) = (&histogram, seconds) {
         histogram.record(seconds);
     }
     HANDLES
