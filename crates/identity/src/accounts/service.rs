@@ -15,15 +15,17 @@ use super::password::{self, MIN_SINGLE_FACTOR, MIN_WITH_SECOND_FACTOR};
 use super::store::{self, activity::NewActivity};
 use super::throttle::{self, Keys};
 use super::{NewAccount, Origin};
-use crate::domain::AccountKind;
+use crate::domain::{Aal, AccountKind};
 use crate::service::Identity;
 
-/// A right password: the account, and whether it has a second factor (read once for the whole
-/// sign-in).
+/// A right password: the account, whether it has a second factor (read once for the whole
+/// sign-in), and the session started when the password alone completed the sign-in.
 #[derive(Clone, Debug)]
 pub struct SignedInByPassword {
     pub account: Account,
     pub has_second_factor: bool,
+    /// The new session's cookie token and id (see [`Identity::sign_in_password`]).
+    pub session: Option<(String, Uuid)>,
 }
 
 /// What a password check at sign-in found.
@@ -102,10 +104,7 @@ impl Identity {
     /// Whether the account has a second factor: a confirmed authenticator app, a verified
     /// phone, or a usable security key or passkey.
     pub async fn has_second_factor(&self, account: &Account) -> Result<bool> {
-        if account.phone_verified_at.is_some() || self.webauthn_counts(account.id).await?.0 {
-            return Ok(true);
-        }
-        Ok(store::auth::totp(self.kernel.db(), account.id).await?.is_some_and(|t| t.confirmed_at.is_some()))
+        Ok(account.phone_verified_at.is_some() || store::has_app_or_key(self.kernel.db(), account.id).await?)
     }
 
     /// Remove every second factor of an account recovered by emailed code alone: the app,
@@ -299,20 +298,28 @@ impl Identity {
     }
 
     /// The first step of a sign-in: the email address and password, throttled per account and
-    /// address and per address, every attempt in the account's activity log.
-    pub async fn sign_in_password(&self, email: &str, password: &str, origin: &Origin) -> Result<PasswordCheck> {
+    /// address and per address, every attempt in the account's activity log. When the password
+    /// alone completes a sign-in at the level `wanted` (a verified address, no second factor,
+    /// below AAL3), the session starts in the same commit that records the step.
+    pub async fn sign_in_password(
+        &self,
+        email: &str,
+        password: &str,
+        wanted: Aal,
+        origin: &Origin,
+    ) -> Result<PasswordCheck> {
         let email = email.trim().to_lowercase();
         let keys = Keys::new(&email, origin.ip.as_deref());
         let now = Timestamp::now();
-        let account = store::account_by_email(self.kernel.db(), &email).await?;
+        let found = store::account_for_sign_in(self.kernel.db(), &email).await?;
         if let Err(until) = throttle::claim(self.kernel.db(), &keys, now).await? {
-            if let Some(account) = &account {
+            if let Some((account, _)) = &found {
                 let detail = serde_json::json!({ "outcome": "refused", "reason": "throttled", "until": until });
                 self.record_activity(account.id, "sign-in.password", detail, origin).await?;
             }
             return Ok(PasswordCheck::Throttled(until));
         }
-        let Some(account) = account else {
+        let Some((account, app_or_key)) = found else {
             // As long as for an account that exists, so that the time says nothing.
             self.accounts.hasher.verify_nothing(password).await?;
             throttle::failed(self.kernel.db(), &keys, now).await?;
@@ -334,15 +341,26 @@ impl Identity {
         }
         // With a second factor the run of failures ends only when that factor is right too, so
         // that knowing the password does not reset the count of wrong codes.
-        let second_factor = self.has_second_factor(&account).await?;
+        let second_factor = account.phone_verified_at.is_some() || app_or_key;
+        let complete = !second_factor && account.email_verified_at.is_some() && wanted < Aal::Aal3;
         let detail = serde_json::json!({ "outcome": "success" });
-        self.sign_in_step_succeeded(&account, &keys, !second_factor, "sign-in.password", detail, origin).await?;
-        Ok(PasswordCheck::Accepted(Box::new(SignedInByPassword { account, has_second_factor: second_factor })))
+        // An account read with no failures at the start of this request has no run to end.
+        let ends_failures = !second_factor && account.failed_attempts != 0;
+        let mut tx = self.kernel.db().begin().await?;
+        let session = if complete {
+            self.sign_in_counted_in(&mut tx, &account, &keys, ends_failures).await?;
+            let step = Some(("sign-in.password", &detail));
+            Some(self.start_session_after(&mut tx, account.id, Aal::Aal1, vec!["pwd".into()], origin, step).await?)
+        } else {
+            self.sign_in_step_succeeded_in(&mut tx, &account, &keys, ends_failures, "sign-in.password", detail, origin)
+                .await?;
+            None
+        };
+        tx.commit().await?;
+        Ok(PasswordCheck::Accepted(Box::new(SignedInByPassword { account, has_second_factor: second_factor, session })))
     }
 
-    /// A sign-in step was right, in one commit: the attempt leaves the throttle's counters, the
-    /// account's run of failures ends when this step completes the sign-in (`ends_failures`),
-    /// and the activity log has the step (`kind`, `detail`).
+    /// A sign-in step was right, in one commit: see [`Identity::sign_in_step_succeeded_in`].
     pub(crate) async fn sign_in_step_succeeded(
         &self,
         account: &Account,
@@ -353,12 +371,42 @@ impl Identity {
         origin: &Origin,
     ) -> Result<()> {
         let mut tx = self.kernel.db().begin().await?;
-        throttle::succeeded_in(&mut tx, keys, Timestamp::now()).await?;
-        if ends_failures {
-            store::clear_failures(&mut tx, account.id).await?;
-        }
-        self.record_activity_in(&mut tx, account.id, kind, detail, origin).await?;
+        self.sign_in_step_succeeded_in(&mut tx, account, keys, ends_failures, kind, detail, origin).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// A sign-in step was right: the attempt leaves the throttle's counters, the account's run
+    /// of failures ends when this step completes the sign-in (`ends_failures`), and the
+    /// activity log has the step (`kind`, `detail`).
+    #[allow(clippy::too_many_arguments)]
+    async fn sign_in_step_succeeded_in(
+        &self,
+        tx: &mut Tx,
+        account: &Account,
+        keys: &throttle::Keys,
+        ends_failures: bool,
+        kind: &str,
+        detail: serde_json::Value,
+        origin: &Origin,
+    ) -> Result<()> {
+        self.sign_in_counted_in(tx, account, keys, ends_failures).await?;
+        self.record_activity_in(tx, account.id, kind, detail, origin).await
+    }
+
+    /// A right sign-in step's counting: it leaves the throttle's counters, and the account's
+    /// run of failures ends when `ends_failures`.
+    async fn sign_in_counted_in(
+        &self,
+        tx: &mut Tx,
+        account: &Account,
+        keys: &throttle::Keys,
+        ends_failures: bool,
+    ) -> Result<()> {
+        throttle::succeeded_in(tx, keys, Timestamp::now()).await?;
+        if ends_failures {
+            store::clear_failures(tx, account.id).await?;
+        }
         Ok(())
     }
 

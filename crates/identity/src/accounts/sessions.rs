@@ -8,13 +8,13 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use publica_kernel::crypto::{random_token, sha256};
-use publica_kernel::db::Timestamp;
+use publica_kernel::db::{Timestamp, Tx};
 use publica_kernel::error::Result;
 use uuid::Uuid;
 
 use super::Origin;
 use super::domain::Account;
-use super::store::{self, sessions::SessionRow};
+use super::store::{self, activity::NewActivity, sessions::SessionRow};
 use crate::domain::{Aal, Ial};
 use crate::service::Identity;
 
@@ -115,6 +115,24 @@ impl Identity {
         amr: Vec<String>,
         origin: &Origin,
     ) -> Result<(String, Uuid)> {
+        let mut tx = self.kernel.db().begin().await?;
+        let started = self.start_session_after(&mut tx, account_id, aal, amr, origin, None).await?;
+        tx.commit().await?;
+        Ok(started)
+    }
+
+    /// [`Identity::start_session`] in the caller's transaction, recording `step` (an activity
+    /// kind and detail: the sign-in step that completed the sign-in) with the session's start
+    /// in one statement.
+    pub(crate) async fn start_session_after(
+        &self,
+        tx: &mut Tx,
+        account_id: Uuid,
+        aal: Aal,
+        amr: Vec<String>,
+        origin: &Origin,
+        step: Option<(&str, &serde_json::Value)>,
+    ) -> Result<(String, Uuid)> {
         let token = random_token();
         let now = Timestamp::now();
         let session = SessionRow {
@@ -125,15 +143,22 @@ impl Identity {
             last_seen_at: now,
             expires_at: now.plus(time::Duration::minutes(self.config.session_absolute_minutes)),
             aal: aal.as_str().into(),
-            amr: amr.clone(),
+            amr,
             ip: origin.ip.clone(),
             user_agent: origin.user_agent.clone(),
         };
-        let mut tx = self.kernel.db().begin().await?;
-        store::sessions::insert_in(&mut tx, &sha256(token.as_bytes()), &session).await?;
-        let detail = serde_json::json!({ "session": session.id, "aal": aal.as_str(), "amr": amr });
-        self.record_activity_in(&mut tx, account_id, "session.started", detail, origin).await?;
-        tx.commit().await?;
+        store::sessions::insert_in(tx, &sha256(token.as_bytes()), &session).await?;
+        let started = serde_json::json!({ "session": session.id, "aal": aal.as_str(), "amr": session.amr });
+        let entry = |kind, detail| NewActivity {
+            account_id,
+            kind,
+            detail,
+            ip: origin.ip.as_deref(),
+            user_agent: origin.user_agent.as_deref(),
+        };
+        let mut entries: Vec<NewActivity> = step.map(|(kind, detail)| entry(kind, detail)).into_iter().collect();
+        entries.push(entry("session.started", &started));
+        store::activity::insert_all_in(tx, &entries).await?;
         Ok((token, session.id))
     }
 

@@ -85,10 +85,12 @@ fn in_flight(counter: &store::Counter, now: Timestamp) -> i32 {
 /// [`failed`].
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
     let mut tx = db.begin().await?;
+    let keys = keys.all();
+    let names: Vec<&str> = keys.iter().map(|(key, _)| *key).collect();
+    let counters = store::lock_all(&mut tx, &names, now).await?;
     let mut updates = Vec::new();
     let mut until: Option<Timestamp> = None;
-    for (key, free) in keys.all() {
-        let counter = store::lock(&mut tx, key, now).await?;
+    for ((key, free), counter) in keys.into_iter().zip(counters) {
         let in_flight = in_flight(&counter, now);
         let failures = if counter.updated_at < now.plus(-FORGET_AFTER) { 0 } else { counter.failures };
         let blocked = counter.blocked_until.filter(|b| *b > now).or_else(|| {
@@ -105,9 +107,7 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
         // Nothing counted: the transaction is dropped, rolling back.
         return Ok(Err(until));
     }
-    for (key, in_flight) in updates {
-        store::set_in_flight(&mut tx, key, in_flight, now).await?;
-    }
+    store::set_in_flight_all(&mut tx, &updates, now).await?;
     tx.commit().await?;
     Ok(Ok(()))
 }
@@ -125,8 +125,7 @@ pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
 pub async fn succeeded_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
     store::delete(tx, &keys.account_ip).await?;
     if let Some(ip) = &keys.ip {
-        let counter = store::lock(tx, ip, now).await?;
-        store::set_in_flight(tx, ip, (in_flight(&counter, now) - 1).max(0), now).await?;
+        store::end_in_flight(tx, ip, now.plus(-PENDING_FOR), now).await?;
     }
     Ok(())
 }

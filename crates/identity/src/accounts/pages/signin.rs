@@ -154,7 +154,7 @@ pub(crate) async fn submit(
         errors.add("password", ctx.t("acc-error-password-empty"));
     }
     if errors.is_empty() {
-        match identity.sign_in_password(&input.email, &input.password, &origin).await? {
+        match identity.sign_in_password(&input.email, &input.password, aal, &origin).await? {
             PasswordCheck::Accepted(accepted) => {
                 let replaces = current.as_ref().map(|c| c.session.id);
                 return after_password(&pages, &ctx, &headers, &origin, &accepted, &input.return_to, aal, replaces)
@@ -218,7 +218,11 @@ async fn after_password(
         let cookie = start_flow(identity, headers, FLOW_SIGN_IN, Some(account.id), &data).await?;
         return Ok(redirect_with("/identity/sign-in/mfa", vec![cookie]));
     }
-    let (token, _) = identity.start_session(account.id, Aal::Aal1, vec!["pwd".into()], origin).await?;
+    // The password alone completes the sign-in: its session started with the password's check.
+    let token = match &accepted.session {
+        Some((token, _)) => token.clone(),
+        None => identity.start_session(account.id, Aal::Aal1, vec!["pwd".into()], origin).await?.0,
+    };
     if let Some(old) = replaces {
         identity.end_replaced_session(old).await?;
     }

@@ -39,9 +39,32 @@ pub async fn insert(db: &Db, a: NewActivity<'_>) -> Result<()> {
 }
 
 pub async fn insert_in(tx: &mut Tx, a: NewActivity<'_>) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(INSERT)
-        .bind(Uuid::now_v7()).bind(a.account_id).bind(Timestamp::now()).bind(a.kind).bind(a.detail.to_string())
-        .bind(a.ip).bind(a.user_agent).execute(c).await.map(|r| r.rows_affected()))?;
+    insert_all_in(tx, &[a]).await
+}
+
+/// Several entries in one statement, in this order.
+pub async fn insert_all_in(tx: &mut Tx, entries: &[NewActivity<'_>]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let n = 7 * i;
+            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO identity_activity (id, account_id, at, kind, detail, ip, user_agent) VALUES {}",
+        rows.join(", ")
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for a in entries {
+            q = q.bind(Uuid::now_v7()).bind(a.account_id).bind(Timestamp::now()).bind(a.kind).bind(a.detail.to_string())
+                .bind(a.ip).bind(a.user_agent);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

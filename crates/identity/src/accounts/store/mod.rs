@@ -63,6 +63,30 @@ pub async fn account_by_email(db: &Db, email: &str) -> Result<Option<Account>> {
     }))
 }
 
+/// Whether the account (`identity_accounts.id`) has a confirmed authenticator app or a usable
+/// security key or passkey, as an SQL expression.
+const HAS_APP_OR_KEY: &str = "(EXISTS (SELECT 1 FROM identity_totp t WHERE t.account_id = identity_accounts.id \
+    AND t.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM identity_webauthn_credentials w \
+    WHERE w.account_id = identity_accounts.id AND w.disabled_at IS NULL))";
+
+/// The account with this (lower-case) email address and whether it has an authenticator app or
+/// a security key or passkey, in one statement (what a password sign-in reads).
+pub async fn account_for_sign_in(db: &Db, email: &str) -> Result<Option<(Account, bool)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS}, {HAS_APP_OR_KEY} FROM identity_accounts WHERE email = $1"
+    ));
+    Ok(on_db!(db, pool => match sqlx::query(sql).bind(email).fetch_optional(pool).await? {
+        Some(r) => Some((account_from!(&r), r.try_get(16)?)),
+        None => None,
+    }))
+}
+
+/// Whether the account has a confirmed authenticator app or a usable security key or passkey.
+pub async fn has_app_or_key(db: &Db, account_id: Uuid) -> Result<bool> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {HAS_APP_OR_KEY} FROM identity_accounts WHERE id = $1"));
+    Ok(on_db!(db, pool => sqlx::query_scalar(sql).bind(account_id).fetch_optional(pool).await)?.unwrap_or(false))
+}
+
 /// The same, inside a transaction.
 pub async fn account_by_email_in(tx: &mut Tx, email: &str) -> Result<Option<Account>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM identity_accounts WHERE email = $1"));

@@ -30,6 +30,72 @@ pub async fn lock(tx: &mut Tx, key: &str, now: Timestamp) -> Result<Counter> {
     Ok(Counter { failures, blocked_until, updated_at, in_flight, in_flight_at })
 }
 
+/// [`lock`] for several keys in one statement; the counters in the order of `keys`.
+pub async fn lock_all(tx: &mut Tx, keys: &[&str], now: Timestamp) -> Result<Vec<Counter>> {
+    type Row = (String, i32, Option<Timestamp>, Timestamp, i32, Option<Timestamp>);
+    let values: Vec<String> = (0..keys.len()).map(|i| format!("(${}, 0, $1)", i + 2)).collect();
+    let sql = format!(
+        "INSERT INTO identity_throttle (key, failures, updated_at) VALUES {}
+         ON CONFLICT (key) DO UPDATE SET key = excluded.key
+         RETURNING key, failures, blocked_until, updated_at, in_flight, in_flight_at",
+        values.join(", ")
+    );
+    let rows: Vec<Row> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(now);
+        for key in keys {
+            q = q.bind(*key);
+        }
+        q.fetch_all(c).await
+    })?;
+    keys.iter()
+        .map(|key| {
+            let (_, failures, blocked_until, updated_at, in_flight, in_flight_at) =
+                rows.iter().find(|r| r.0 == *key).ok_or_else(|| {
+                    publica_kernel::error::Error::internal(format!("throttle counter {key} not returned"))
+                })?;
+            Ok(Counter {
+                failures: *failures,
+                blocked_until: *blocked_until,
+                updated_at: *updated_at,
+                in_flight: *in_flight,
+                in_flight_at: *in_flight_at,
+            })
+        })
+        .collect()
+}
+
+/// Set the attempts in flight of several counters in one statement.
+pub async fn set_in_flight_all(tx: &mut Tx, counts: &[(&str, i32)], now: Timestamp) -> Result<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let cases: String = (0..counts.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+    let keys: Vec<String> = (0..counts.len()).map(|i| format!("${}", 2 * i + 2)).collect();
+    let sql = format!(
+        "UPDATE identity_throttle SET in_flight = CASE key{cases} END, in_flight_at = $1 WHERE key IN ({})",
+        keys.join(", ")
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now);
+        for (key, n) in counts {
+            q = q.bind(*key).bind(*n);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// One attempt fewer in flight on a counter, in one statement: none when its count is older
+/// than `stale_before` (as [`lock`] and then setting the count would have it). A missing counter
+/// stays missing.
+pub async fn end_in_flight(tx: &mut Tx, key: &str, stale_before: Timestamp, now: Timestamp) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE identity_throttle SET in_flight = CASE WHEN in_flight_at >= $1 AND in_flight > 0 THEN in_flight - 1
+         ELSE 0 END, in_flight_at = $2 WHERE key = $3")
+        .bind(stale_before).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Write the failures of a counter.
 pub async fn set(
     tx: &mut Tx,
@@ -41,13 +107,6 @@ pub async fn set(
     on_tx!(tx, c => sqlx::query(
         "UPDATE identity_throttle SET failures = $1, blocked_until = $2, updated_at = $3 WHERE key = $4")
         .bind(failures).bind(blocked_until).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Write the attempts in flight of a counter.
-pub async fn set_in_flight(tx: &mut Tx, key: &str, in_flight: i32, now: Timestamp) -> Result<()> {
-    on_tx!(tx, c => sqlx::query("UPDATE identity_throttle SET in_flight = $1, in_flight_at = $2 WHERE key = $3")
-        .bind(in_flight).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
