@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::HttpBody;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -27,25 +28,37 @@ pub(super) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 /// Request ids: a random per-process prefix and a counter, shaped like a UUID. Unique without
 /// a system call per request (a random UUID would read the kernel's RNG every time).
 struct RequestIds {
-    prefix: u64,
+    /// The id with the prefix written and the counter at zero.
+    template: [u8; 36],
     counter: AtomicU64,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Where the 32 hex digits of an id go: all but the dashes.
+fn digit_slots() -> impl Iterator<Item = usize> {
+    (0..36).filter(|i| ![8, 13, 18, 23].contains(i))
 }
 
 impl RequestIds {
     fn new() -> Self {
-        RequestIds { prefix: u64::from_be_bytes(crate::crypto::random_bytes()), counter: AtomicU64::new(0) }
+        let prefix = u64::from_be_bytes(crate::crypto::random_bytes());
+        let mut template = [b'-'; 36];
+        let digits = (0..16).map(|i| (prefix >> (60 - 4 * i)) & 0xf).chain(std::iter::repeat(0));
+        for (slot, digit) in digit_slots().zip(digits) {
+            template[slot] = HEX[digit as usize];
+        }
+        RequestIds { template, counter: AtomicU64::new(0) }
     }
 
     /// `pppppppp-pppp-pppp-nnnn-nnnnnnnnnnnn` in lowercase hex: prefix, then counter.
     fn next(&self) -> HeaderValue {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut out = [b'-'; 36];
-        let digits =
-            (0..16).map(|i| (self.prefix >> (60 - 4 * i)) & 0xf).chain((0..16).map(|i| (n >> (60 - 4 * i)) & 0xf));
-        let slots = (0..36).filter(|i| ![8, 13, 18, 23].contains(i));
-        for (slot, digit) in slots.zip(digits) {
-            out[slot] = HEX[digit as usize];
+        let mut out = self.template;
+        // The counter's 16 digits: slots 19–22, then 24–35.
+        for i in 0..16 {
+            let slot = if i < 4 { 19 + i } else { 20 + i };
+            out[slot] = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
         }
         HeaderValue::from_bytes(&out).unwrap_or(HeaderValue::from_static("unknown"))
     }
@@ -73,18 +86,22 @@ impl EdgeLayer {
     }
 }
 
-impl<S> Layer<S> for EdgeLayer {
-    type Service = Edge<<DefaultBodyLimit as Layer<S>>::Service>;
+impl<S: Clone> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
     fn layer(&self, inner: S) -> Self::Service {
         // The body limit that extractors honour, wrapped here rather than as a layer of its
         // own: each router layer costs a boxed clone per request.
-        Edge { inner: DefaultBodyLimit::max(self.0.body_limit).layer(inner), layer: self.clone() }
+        let limited = DefaultBodyLimit::max(self.0.body_limit).layer(inner.clone());
+        Edge { limited, plain: inner, layer: self.clone() }
     }
 }
 
 #[derive(Clone)]
 pub(super) struct Edge<S> {
-    inner: S,
+    /// For requests with a body: the limit goes into their extensions.
+    limited: <DefaultBodyLimit as Layer<S>>::Service,
+    /// For requests without one, which have nothing to limit.
+    plain: S,
     layer: EdgeLayer,
 }
 
@@ -98,7 +115,11 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+        // Both, since which one serves is known only from the request.
+        match (self.limited.poll_ready(cx), self.plain.poll_ready(cx)) {
+            (Poll::Ready(Ok(())), Poll::Ready(Ok(()))) => Poll::Ready(Ok(())),
+            _ => Poll::Pending,
+        }
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
@@ -117,7 +138,11 @@ where
         let span = tracing::info_span!("request", method, path = %request.uri().path(), request_id = ?id);
         // Called here, on the service `poll_ready` readied: its future owns what it needs, so
         // no clone of the inner service (a boxed route, an allocation) is made per request.
-        let handled = std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
+        // A request without a body (a GET, most often) skips the body limit's extension.
+        let bodiless = request.body().is_end_stream();
+        let handled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if bodiless { self.plain.call(request) } else { self.limited.call(request) }
+        }));
         let timeout = self.layer.0.timeout;
         let scoped_id = id.clone();
         let handle = async move {
@@ -202,5 +227,24 @@ fn security_headers(h: &mut HeaderMap, https: bool) {
     }
     if https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_shaped_like_uuids_and_count() {
+        let ids = RequestIds::new();
+        let first = ids.next();
+        let second = ids.next();
+        let (first, second) = (first.to_str().expect("ascii"), second.to_str().expect("ascii"));
+        assert!(uuid::Uuid::parse_str(first).is_ok(), "{first}");
+        assert!(first.ends_with("-0000-000000000000") && second.ends_with("-0000-000000000001"), "{first} {second}");
+        assert_eq!(first[..19], second[..19], "one prefix per process");
+        ids.counter.store(0x0123_4567_89ab_cdef, Ordering::Relaxed);
+        assert!(ids.next().to_str().expect("ascii").ends_with("-0123-456789abcdef"));
+        assert_ne!(RequestIds::new().next().to_str().expect("ascii")[..19], first[..19], "random prefixes");
     }
 }
