@@ -144,20 +144,24 @@ where
             if bodiless { self.plain.call(request) } else { self.limited.call(request) }
         }));
         let timeout = self.layer.0.timeout;
-        let scoped_id = id.clone();
         let handle = async move {
-            let outcome = match handled {
+            let (outcome, id) = match handled {
                 Ok(future) => {
-                    let mut guarded = std::pin::pin!(
-                        AssertUnwindSafe(crate::audit::REQUEST_ID.scope(scoped_id, future)).catch_unwind()
-                    );
-                    // Most answers are ready at the first poll; only the others need a timer.
-                    match futures::poll!(guarded.as_mut()) {
-                        Poll::Ready(result) => Ok(result),
-                        Poll::Pending => tokio::time::timeout(timeout, guarded).await,
-                    }
+                    let mut scoped = std::pin::pin!(crate::audit::REQUEST_ID.scope(id, future));
+                    let outcome = {
+                        let mut guarded = std::pin::pin!(AssertUnwindSafe(scoped.as_mut()).catch_unwind());
+                        // Most answers are ready at the first poll; only the others need a timer.
+                        match futures::poll!(guarded.as_mut()) {
+                            Poll::Ready(result) => Ok(result),
+                            Poll::Pending => tokio::time::timeout(timeout, guarded).await,
+                        }
+                    };
+                    // The id back from the scope (which keeps it even through a panic), rather
+                    // than a copy made for it.
+                    let id = scoped.as_mut().take_value().unwrap_or(HeaderValue::from_static("unknown"));
+                    (outcome, id)
                 }
-                Err(panic) => Ok(Err(panic)),
+                Err(panic) => (Ok(Err(panic)), id),
             };
             let mut response = match outcome {
                 Ok(Ok(Ok(response))) => response,

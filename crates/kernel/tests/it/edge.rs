@@ -61,6 +61,15 @@ async fn slow_handlers_time_out_and_panics_are_contained() {
     assert_eq!(slow.headers()["content-type"], "application/problem+json");
     assert!(slow.headers().contains_key("x-request-id"));
 
+    // A client's request id comes back on every answer, a timed-out or panicked one too.
+    let with_id = |path: &str, id: &str| {
+        axum::http::Request::get(path).header("x-request-id", id).body(axum::body::Body::empty()).expect("request")
+    };
+    for (path, id) in [("/slow", "slow-1"), ("/panics", "panics-1"), ("/healthz", "healthz-1")] {
+        let answer = app.request(with_id(path, id)).await;
+        assert_eq!(answer.headers()["x-request-id"], id, "{path}");
+    }
+
     let panicked = app.get("/panics").await;
     assert_eq!(panicked.status(), 500);
     assert_eq!(panicked.headers()["content-type"], "application/problem+json");
