@@ -40,6 +40,12 @@ pub enum PasswordCheck {
     Locked,
 }
 
+/// Whether an account has a second factor: a verified phone, or (`app_or_key`, from the
+/// store) a confirmed authenticator app or a usable security key or passkey.
+fn second_factor(account: &Account, app_or_key: bool) -> bool {
+    account.phone_verified_at.is_some() || app_or_key
+}
+
 /// A new account's or a changed password's refusal, named by field.
 fn password_error(problem: &password::Problem) -> Error {
     Error::invalid("password", problem.english())
@@ -104,7 +110,7 @@ impl Identity {
     /// Whether the account has a second factor: a confirmed authenticator app, a verified
     /// phone, or a usable security key or passkey.
     pub async fn has_second_factor(&self, account: &Account) -> Result<bool> {
-        Ok(account.phone_verified_at.is_some() || store::has_app_or_key(self.kernel.db(), account.id).await?)
+        Ok(second_factor(account, store::has_app_or_key(self.kernel.db(), account.id).await?))
     }
 
     /// Remove every second factor of an account recovered by emailed code alone: the app,
@@ -341,26 +347,27 @@ impl Identity {
         }
         // With a second factor the run of failures ends only when that factor is right too, so
         // that knowing the password does not reset the count of wrong codes.
-        let second_factor = account.phone_verified_at.is_some() || app_or_key;
+        let second_factor = second_factor(&account, app_or_key);
         let complete = !second_factor && account.email_verified_at.is_some() && wanted < Aal::Aal3;
         let detail = serde_json::json!({ "outcome": "success" });
         // An account read with no failures at the start of this request has no run to end.
         let ends_failures = !second_factor && account.failed_attempts != 0;
         let mut tx = self.kernel.db().begin().await?;
+        self.sign_in_counted_in(&mut tx, &account, &keys, ends_failures).await?;
         let session = if complete {
-            self.sign_in_counted_in(&mut tx, &account, &keys, ends_failures).await?;
             let step = Some(("sign-in.password", &detail));
             Some(self.start_session_after(&mut tx, account.id, Aal::Aal1, vec!["pwd".into()], origin, step).await?)
         } else {
-            self.sign_in_step_succeeded_in(&mut tx, &account, &keys, ends_failures, "sign-in.password", detail, origin)
-                .await?;
+            self.record_activity_in(&mut tx, account.id, "sign-in.password", detail, origin).await?;
             None
         };
         tx.commit().await?;
         Ok(PasswordCheck::Accepted(Box::new(SignedInByPassword { account, has_second_factor: second_factor, session })))
     }
 
-    /// A sign-in step was right, in one commit: see [`Identity::sign_in_step_succeeded_in`].
+    /// A sign-in step was right, in one commit: the attempt leaves the throttle's counters, the
+    /// account's run of failures ends when this step completes the sign-in (`ends_failures`),
+    /// and the activity log has the step (`kind`, `detail`).
     pub(crate) async fn sign_in_step_succeeded(
         &self,
         account: &Account,
@@ -371,27 +378,10 @@ impl Identity {
         origin: &Origin,
     ) -> Result<()> {
         let mut tx = self.kernel.db().begin().await?;
-        self.sign_in_step_succeeded_in(&mut tx, account, keys, ends_failures, kind, detail, origin).await?;
+        self.sign_in_counted_in(&mut tx, account, keys, ends_failures).await?;
+        self.record_activity_in(&mut tx, account.id, kind, detail, origin).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// A sign-in step was right: the attempt leaves the throttle's counters, the account's run
-    /// of failures ends when this step completes the sign-in (`ends_failures`), and the
-    /// activity log has the step (`kind`, `detail`).
-    #[allow(clippy::too_many_arguments)]
-    async fn sign_in_step_succeeded_in(
-        &self,
-        tx: &mut Tx,
-        account: &Account,
-        keys: &throttle::Keys,
-        ends_failures: bool,
-        kind: &str,
-        detail: serde_json::Value,
-        origin: &Origin,
-    ) -> Result<()> {
-        self.sign_in_counted_in(tx, account, keys, ends_failures).await?;
-        self.record_activity_in(tx, account.id, kind, detail, origin).await
     }
 
     /// A right sign-in step's counting: it leaves the throttle's counters, and the account's

@@ -79,18 +79,24 @@ fn in_flight(counter: &store::Counter, now: Timestamp) -> i32 {
     }
 }
 
+/// The counters an attempt goes through, each with its free failures, read and held until the
+/// transaction ends.
+async fn lock<'k>(tx: &mut Tx, keys: &'k Keys, now: Timestamp) -> Result<Vec<((&'k str, i32), store::Counter)>> {
+    let keys = keys.all();
+    let names: Vec<&str> = keys.iter().map(|(key, _)| *key).collect();
+    let counters = store::lock_all(tx, &names, now).await?;
+    Ok(keys.into_iter().zip(counters).collect())
+}
+
 /// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
 /// many attempts are in flight as there are free failures left (then: a second); nothing is
 /// counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
 /// [`failed`].
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
     let mut tx = db.begin().await?;
-    let keys = keys.all();
-    let names: Vec<&str> = keys.iter().map(|(key, _)| *key).collect();
-    let counters = store::lock_all(&mut tx, &names, now).await?;
     let mut updates = Vec::new();
     let mut until: Option<Timestamp> = None;
-    for ((key, free), counter) in keys.into_iter().zip(counters) {
+    for ((key, free), counter) in lock(&mut tx, keys, now).await? {
         let in_flight = in_flight(&counter, now);
         let failures = if counter.updated_at < now.plus(-FORGET_AFTER) { 0 } else { counter.failures };
         let blocked = counter.blocked_until.filter(|b| *b > now).or_else(|| {
@@ -142,8 +148,7 @@ pub async fn failed(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
 /// [`failed`] inside the caller's transaction (with the account's own failure count, so that a
 /// wrong password for an account costs one commit, as one for an unknown address does).
 pub async fn failed_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
-    for (key, free) in keys.all() {
-        let counter = store::lock(tx, key, now).await?;
+    for ((key, free), counter) in lock(tx, keys, now).await? {
         let stale = counter.updated_at < now.plus(-FORGET_AFTER);
         let failures = if stale { 1 } else { counter.failures + 1 };
         let blocked_until = delay(failures, free).map(|d| now.plus(d));

@@ -79,6 +79,16 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
+/// `$first, $first+1, …` for `n` bound values, the same on both databases.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `($first, …), (…), …`: `rows` rows of `columns` bound values each, for a multi-row `VALUES`.
+pub fn value_rows(first: usize, rows: usize, columns: usize) -> String {
+    (0..rows).map(|r| format!("({})", placeholders(first + r * columns, columns))).collect::<Vec<_>>().join(", ")
+}
+
 /// Whether an error means the database cannot be reached (as opposed to a bad query).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
@@ -184,5 +194,17 @@ impl Tx {
             Tx::Sqlite(_) => "sqlite",
             Tx::Postgres(_) => "postgres",
         }
+    }
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_the_bound_values() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(1, 0), "");
+        assert_eq!(value_rows(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
     }
 }

@@ -56,8 +56,7 @@ impl RequestIds {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut out = self.template;
         // The counter's 16 digits: slots 19–22, then 24–35.
-        for i in 0..16 {
-            let slot = if i < 4 { 19 + i } else { 20 + i };
+        for (i, slot) in (19..23).chain(24..36).enumerate() {
             out[slot] = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
         }
         HeaderValue::from_bytes(&out).unwrap_or(HeaderValue::from_static("unknown"))

@@ -1,7 +1,7 @@
 //! Persistence of each account's activity log: sign-ins (successful or not, with the reason),
 //! second factors, changes to the account, and what the other parts of the block record.
 
-use publica_kernel::db::{Db, Timestamp, Tx};
+use publica_kernel::db::{Db, Timestamp, Tx, value_rows};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
@@ -47,15 +47,9 @@ pub async fn insert_all_in(tx: &mut Tx, entries: &[NewActivity<'_>]) -> Result<(
     if entries.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..entries.len())
-        .map(|i| {
-            let n = 7 * i;
-            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7)
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO identity_activity (id, account_id, at, kind, detail, ip, user_agent) VALUES {}",
-        rows.join(", ")
+        value_rows(1, entries.len(), 7)
     );
     on_tx!(tx, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -16,21 +16,10 @@ pub struct Counter {
     pub in_flight_at: Option<Timestamp>,
 }
 
-/// Read a counter and hold its row until the transaction ends (created at zero if missing).
-pub async fn lock(tx: &mut Tx, key: &str, now: Timestamp) -> Result<Counter> {
-    // One statement: a new counter, or the existing one unchanged (the no-op update is what
-    // makes RETURNING give the existing row, and on PostgreSQL it locks that row as `FOR
-    // UPDATE` would; SQLite's transactions hold the write lock from their first statement).
-    type Row = (i32, Option<Timestamp>, Timestamp, i32, Option<Timestamp>);
-    let (failures, blocked_until, updated_at, in_flight, in_flight_at): Row = on_tx!(tx, c => sqlx::query_as(
-        "INSERT INTO identity_throttle (key, failures, updated_at) VALUES ($1, 0, $2)
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key
-         RETURNING failures, blocked_until, updated_at, in_flight, in_flight_at")
-        .bind(key).bind(now).fetch_one(c).await)?;
-    Ok(Counter { failures, blocked_until, updated_at, in_flight, in_flight_at })
-}
-
-/// [`lock`] for several keys in one statement; the counters in the order of `keys`.
+/// Read counters and hold their rows until the transaction ends (created at zero if missing),
+/// in one statement; the counters in the order of `keys`. The no-op update is what makes
+/// RETURNING give an existing row, and on PostgreSQL it locks that row as `FOR UPDATE` would;
+/// SQLite's transactions hold the write lock from their first statement.
 pub async fn lock_all(tx: &mut Tx, keys: &[&str], now: Timestamp) -> Result<Vec<Counter>> {
     type Row = (String, i32, Option<Timestamp>, Timestamp, i32, Option<Timestamp>);
     let values: Vec<String> = (0..keys.len()).map(|i| format!("(${}, 0, $1)", i + 2)).collect();
@@ -86,7 +75,7 @@ pub async fn set_in_flight_all(tx: &mut Tx, counts: &[(&str, i32)], now: Timesta
 }
 
 /// One attempt fewer in flight on a counter, in one statement: none when its count is older
-/// than `stale_before` (as [`lock`] and then setting the count would have it). A missing counter
+/// than `stale_before` (as reading it under [`lock_all`] and then setting the count would have it). A missing counter
 /// stays missing.
 pub async fn end_in_flight(tx: &mut Tx, key: &str, stale_before: Timestamp, now: Timestamp) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
@@ -96,21 +85,8 @@ pub async fn end_in_flight(tx: &mut Tx, key: &str, stale_before: Timestamp, now:
     Ok(())
 }
 
-/// Write the failures of a counter.
-pub async fn set(
-    tx: &mut Tx,
-    key: &str,
-    failures: i32,
-    blocked_until: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE identity_throttle SET failures = $1, blocked_until = $2, updated_at = $3 WHERE key = $4")
-        .bind(failures).bind(blocked_until).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Write both at once (an attempt that ended in failure).
+/// Write the failures and the attempts in flight of a counter (an attempt that ended in
+/// failure).
 pub async fn set_failed(
     tx: &mut Tx,
     key: &str,

@@ -52,8 +52,3 @@ pub(crate) fn json_text<T: Serialize>(value: &T) -> String {
 pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> publica_kernel::error::Result<T> {
     serde_json::from_str(text).map_err(|e| publica_kernel::error::Error::internal(format!("stored JSON: {e}")))
 }
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}

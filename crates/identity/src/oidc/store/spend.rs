@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use publica_kernel::crypto::{b64url, sha256};
-use publica_kernel::db::{BatchWriter, Timestamp, Tx};
+use publica_kernel::db::{BatchWriter, Timestamp, Tx, placeholders};
 use publica_kernel::error::Result;
 use publica_kernel::on_tx;
 use uuid::Uuid;
 
 use super::flow::Code;
-use super::placeholders;
 use super::tokens::{Access, NewRefresh, insert_access_rows, insert_refresh};
 use super::{Grant, from_json};
 use crate::oidc::claims::{self, Target};

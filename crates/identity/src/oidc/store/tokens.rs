@@ -1,12 +1,12 @@
 //! Refresh and access tokens, grouped by the grant they were issued under (a client's own
 //! self-contained access tokens only once revoked), and the client assertions already used.
 
-use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
+use publica_kernel::db::{Db, Timestamp, Tx, unique_violation, value_rows};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
 
-use super::{Grant, from_json, json_text, placeholders};
+use super::{Grant, from_json, json_text};
 
 /// A refresh token as stored.
 #[derive(Clone, Debug)]
@@ -150,11 +150,10 @@ pub async fn insert_access_rows<'a>(tx: &mut Tx, rows: impl Iterator<Item = &'a 
     if rows.is_empty() {
         return Ok(());
     }
-    let values: Vec<String> = (0..rows.len()).map(|i| format!("({})", placeholders(i * 8 + 1, 8))).collect();
     let sql = format!(
         "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at)
          VALUES {}",
-        values.join(", ")
+        value_rows(1, rows.len(), 8)
     );
     on_tx!(tx, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
