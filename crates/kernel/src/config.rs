@@ -51,6 +51,8 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
+    /// Connections of the shared pool; each group committer (`db::GroupCommit`) has one more of
+    /// its own.
     pub max_connections: u32,
     /// How long a request waits for a connection before it gets a 503.
     pub acquire_timeout_ms: u64,

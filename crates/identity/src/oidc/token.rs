@@ -107,7 +107,7 @@ impl Identity {
         let redirect_uri = required(params, "redirect_uri")?;
         let verifier = params.get("code_verifier").map_err(OAuthError::invalid_request)?;
         let now = Timestamp::now();
-        let jti = random_token();
+        let jti = store::tokens::new_jti();
         let may_refresh = client.offline_access && client.allows(GrantType::RefreshToken);
         let refresh_token = may_refresh.then(random_token);
         let exchange = Exchange {
@@ -123,15 +123,26 @@ impl Identity {
             }),
             outcome: Default::default(),
         };
-        let (code, with_refresh) = match self.hot().exchange(self.kernel.db(), exchange).await? {
+        let (outcome, committed) = self.hot().exchange(self.kernel.db(), exchange).await?.outcome().await?;
+        let (code, with_refresh) = match outcome {
             Outcome::Spent(code, with_refresh) => (code, with_refresh),
-            Outcome::Unknown => return Err(OAuthError::invalid_grant("the code is unknown or has expired")),
-            Outcome::Refused(why) => return Err(OAuthError::invalid_grant(why)),
+            Outcome::Unknown => {
+                committed.wait().await?;
+                return Err(OAuthError::invalid_grant("the code is unknown or has expired"));
+            }
+            Outcome::Refused(why) => {
+                committed.wait().await?;
+                return Err(OAuthError::invalid_grant(why));
+            }
             Outcome::Replayed { grant_id, client_id } => {
+                committed.wait().await?;
                 return Err(self.code_replayed(grant_id, &client_id, now).await?);
             }
         };
-        let mut response = self.sign_tokens(client, code.account_id, &code.grant, true, &jti, now).await?;
+        // Signed while the batch commits; answered only once it has.
+        let signed = self.sign_tokens(client, code.account_id, &code.grant, true, &jti, now).await;
+        committed.wait().await?;
+        let mut response = signed?;
         response.refresh_token = refresh_token.filter(|_| with_refresh);
         Ok(response)
     }
@@ -205,7 +216,7 @@ impl Identity {
         kept: &Grant,
         now: Timestamp,
     ) -> Result<Issued, OAuthError> {
-        let jti = random_token();
+        let jti = store::tokens::new_jti();
         let mut response = self.sign_tokens(client, account_id, grant, false, &jti, now).await?;
         let access = store::tokens::Access {
             jti,

@@ -15,7 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use group::{BatchWriter, GroupCommit};
+pub use group::{BatchWriter, Committed, GroupCommit};
 pub use migrate::{BlockMigrations, MigrationStatus};
 pub use timestamp::Timestamp;
 
@@ -79,14 +79,25 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
-/// `$first, $first+1, …` for `n` bound values, the same on both databases.
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+/// The parameters of a statement built at run time, `n` of them after `first - 1` others:
+/// numbered on PostgreSQL (`$first, …`), anonymous on SQLite (`?, …`), where sqlx binds a
+/// numbered parameter by looking its name up (a scan of the statement's parameters, so binding
+/// hundreds takes time quadratic in their number) and an anonymous one by position. A statement
+/// built with these uses them for all its parameters, in the order they are bound.
+fn parameters(anonymous: bool, first: usize, n: usize) -> String {
+    if anonymous {
+        vec!["?"; n].join(", ")
+    } else {
+        (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
-/// `($first, …), (…), …`: `rows` rows of `columns` bound values each, for a multi-row `VALUES`.
-pub fn value_rows(first: usize, rows: usize, columns: usize) -> String {
-    (0..rows).map(|r| format!("({})", placeholders(first + r * columns, columns))).collect::<Vec<_>>().join(", ")
+/// `(…), (…)`: `rows` rows of `columns` parameters each, for a multi-row `VALUES` (see [`parameters`]).
+fn parameter_rows(anonymous: bool, first: usize, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", parameters(anonymous, first + r * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether an error means the database cannot be reached (as opposed to a bad query).
@@ -164,6 +175,29 @@ impl Db {
         }
     }
 
+    /// A pool of one connection with this pool's settings, for a writer that runs one
+    /// transaction after another (a group committer): on SQLite its connection keeps its page
+    /// cache from batch to batch, where the shared pool's connections take turns and each finds
+    /// its cache stale (written by another connection) and reads the pages again.
+    pub fn dedicated(&self) -> Db {
+        match self {
+            Db::Sqlite(pool) => Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .acquire_timeout(pool.options().get_acquire_timeout())
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+            Db::Postgres(pool) => Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(true)
+                    .acquire_timeout(pool.options().get_acquire_timeout())
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+        }
+    }
+
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), DbError> {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
@@ -195,6 +229,19 @@ impl Tx {
             Tx::Postgres(_) => "postgres",
         }
     }
+
+    /// Placeholders for `n` values bound after `first - 1` others, for a statement built at run
+    /// time: `$first, …` on PostgreSQL, `?, …` on SQLite. A statement built with these (and
+    /// [`Tx::value_rows`]) writes all its parameters with them, in the order they are bound.
+    pub fn placeholders(&self, first: usize, n: usize) -> String {
+        parameters(matches!(self, Tx::Sqlite(_)), first, n)
+    }
+
+    /// `(…), (…), …`: `rows` rows of `columns` placeholders each, for a multi-row `VALUES`
+    /// (as [`Tx::placeholders`]).
+    pub fn value_rows(&self, first: usize, rows: usize, columns: usize) -> String {
+        parameter_rows(matches!(self, Tx::Sqlite(_)), first, rows, columns)
+    }
 }
 
 #[cfg(test)]
@@ -202,9 +249,11 @@ mod placeholder_tests {
     use super::*;
 
     #[test]
-    fn placeholders_number_the_bound_values() {
-        assert_eq!(placeholders(3, 2), "$3, $4");
-        assert_eq!(placeholders(1, 0), "");
-        assert_eq!(value_rows(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+    fn placeholders_are_numbered_on_postgres_and_anonymous_on_sqlite() {
+        assert_eq!(parameters(false, 3, 2), "$3, $4");
+        assert_eq!(parameters(false, 1, 0), "");
+        assert_eq!(parameter_rows(false, 2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(parameters(true, 3, 2), "?, ?");
+        assert_eq!(parameter_rows(true, 2, 2, 2), "(?, ?), (?, ?)");
     }
 }

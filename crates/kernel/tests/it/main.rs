@@ -2,6 +2,7 @@
 
 mod audit;
 mod edge;
+mod group;
 mod jobs;
 mod keys;
 mod openapi;

@@ -1,7 +1,7 @@
 //! Persistence of each account's activity log: sign-ins (successful or not, with the reason),
 //! second factors, changes to the account, and what the other parts of the block record.
 
-use publica_kernel::db::{Db, Timestamp, Tx, value_rows};
+use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
@@ -49,7 +49,7 @@ pub async fn insert_all_in(tx: &mut Tx, entries: &[NewActivity<'_>]) -> Result<(
     }
     let sql = format!(
         "INSERT INTO identity_activity (id, account_id, at, kind, detail, ip, user_agent) VALUES {}",
-        value_rows(1, entries.len(), 7)
+        tx.value_rows(1, entries.len(), 7)
     );
     on_tx!(tx, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use publica_kernel::Kernel;
-use publica_kernel::db::{Db, GroupCommit};
+use publica_kernel::db::{Committed, Db, GroupCommit};
 use publica_kernel::error::Result;
+use tokio::sync::oneshot;
 
 use super::clients::{self, StoredClient};
 use super::spend::{Exchange, ExchangeWriter, Outcome};
@@ -89,16 +90,35 @@ impl Hot {
         self.clients.write().unwrap_or_else(|e| e.into_inner()).remove(client_id);
     }
 
-    /// Exchange a code with whatever other exchanges are waiting, in one transaction (see
-    /// `spend`); answered once that transaction is committed.
-    pub async fn exchange(&self, db: &Db, exchange: Exchange) -> Result<Outcome> {
+    /// Hand a code exchange to the committer, to be written with whatever other exchanges are
+    /// waiting in one transaction (see `spend`).
+    pub async fn exchange(&self, db: &Db, exchange: Exchange) -> Result<Pending> {
         let committer =
             self.exchanges.get_or_init(|| GroupCommit::spawn(db.clone(), MAX_BATCH, Arc::new(ExchangeWriter)));
-        let outcome = exchange.outcome.clone();
-        committer.submit(exchange).await?;
-        let outcome = outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
-        outcome
-            .ok_or_else(|| publica_kernel::error::Error::internal("the committer left an exchange without an outcome"))
+        let (found, outcome) = oneshot::channel();
+        *exchange.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
+        Ok(Pending { outcome, committed: committer.enqueue(exchange).await? })
+    }
+}
+
+/// A code exchange handed to the committer.
+pub struct Pending {
+    outcome: oneshot::Receiver<Outcome>,
+    committed: Committed,
+}
+
+impl Pending {
+    /// What the committer found, known before its transaction is committed: nothing that
+    /// depends on it may reach the client before [`Committed::wait`].
+    pub async fn outcome(self) -> Result<(Outcome, Committed)> {
+        match self.outcome.await {
+            Ok(outcome) => Ok((outcome, self.committed)),
+            Err(_) => {
+                // The batch failed before this exchange was looked at: its error is the commit's.
+                self.committed.wait().await?;
+                Err(publica_kernel::error::Error::internal("the committer left an exchange without an outcome"))
+            }
+        }
     }
 }
 

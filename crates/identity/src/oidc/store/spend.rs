@@ -2,15 +2,18 @@
 //! statement (`UPDATE … RETURNING` the codes), checks each against its request (client,
 //! expiry, redirect URI, PKCE; a code that fails is left unspent), looks up the codes it did
 //! not spend with one more, and records the access tokens with one more (a refresh token, for
-//! the grants that have one, with a statement each); the requests are answered after the
-//! commit, then sign their tokens with the `jti` recorded. A request therefore makes no
-//! database round trip of its own.
+//! the grants that have one, with a statement each). Each request learns what was found as soon
+//! as its code is checked, signs its tokens (with the `jti` recorded) while the transaction
+//! commits, and answers once it has. A request therefore makes no database round trip of its
+//! own.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use tokio::sync::oneshot;
 
 use publica_kernel::crypto::{b64url, sha256};
-use publica_kernel::db::{BatchWriter, Timestamp, Tx, placeholders};
+use publica_kernel::db::{BatchWriter, Timestamp, Tx};
 use publica_kernel::error::Result;
 use publica_kernel::on_tx;
 use uuid::Uuid;
@@ -34,12 +37,15 @@ pub struct Exchange {
     /// The hash of the refresh token to record, and until when, when the client may have one
     /// (it is recorded only if the grant has `offline_access`).
     pub refresh: Option<(Vec<u8>, Timestamp)>,
-    pub outcome: Arc<Mutex<Option<Outcome>>>,
+    /// Where the committer tells what it found, before the commit (set by `Hot::exchange`).
+    pub outcome: Mutex<Option<oneshot::Sender<Outcome>>>,
 }
 
 impl Exchange {
     fn answer(&self, outcome: Outcome) {
-        *self.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+        if let Some(found) = self.outcome.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = found.send(outcome);
+        }
     }
 }
 
@@ -91,9 +97,10 @@ impl BatchWriter<Exchange> for ExchangeWriter {
     async fn write(&self, tx: &mut Tx, items: &[Exchange]) -> Result<()> {
         let now = Timestamp::now();
         let sql = format!(
-            "UPDATE identity_oidc_codes SET used_at = $1 WHERE used_at IS NULL AND code_hash IN ({})
+            "UPDATE identity_oidc_codes SET used_at = {} WHERE used_at IS NULL AND code_hash IN ({})
              RETURNING code_hash, grant_id, client_id, account_id, redirect_uri, code_challenge, grant_details, expires_at",
-            placeholders(2, items.len())
+            tx.placeholders(1, 1),
+            tx.placeholders(2, items.len())
         );
         let rows: Vec<SpentRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(now);
@@ -168,7 +175,7 @@ impl BatchWriter<Exchange> for ExchangeWriter {
         if !unspend.is_empty() {
             let sql = format!(
                 "UPDATE identity_oidc_codes SET used_at = NULL WHERE code_hash IN ({})",
-                placeholders(1, unspend.len())
+                tx.placeholders(1, unspend.len())
             );
             on_tx!(tx, c => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -182,7 +189,7 @@ impl BatchWriter<Exchange> for ExchangeWriter {
             // Spent before, or unknown: one query for all of them, since the batch waits on it.
             let sql = format!(
                 "SELECT code_hash, grant_id, client_id FROM identity_oidc_codes WHERE code_hash IN ({})",
-                placeholders(1, missing.len())
+                tx.placeholders(1, missing.len())
             );
             let found: Vec<(Vec<u8>, Uuid, String)> = on_tx!(tx, c => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

@@ -1,7 +1,7 @@
 //! Refresh and access tokens, grouped by the grant they were issued under (a client's own
 //! self-contained access tokens only once revoked), and the client assertions already used.
 
-use publica_kernel::db::{Db, Timestamp, Tx, unique_violation, value_rows};
+use publica_kernel::db::{Db, Timestamp, Tx, unique_violation};
 use publica_kernel::error::Result;
 use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
@@ -125,6 +125,13 @@ pub async fn revoke_account_tokens(tx: &mut Tx, account_id: Uuid) -> Result<u64>
 /// (client credentials), of which no row is kept unless it is revoked.
 pub const SELF_CONTAINED: &str = "c.";
 
+/// The `jti` of a new access token that has a row: a UUIDv7, so that the rows of tokens issued
+/// one after another land next to each other in the table's key (a random key would make each
+/// issuance write a page of its own). It is not a secret: the token is signed.
+pub fn new_jti() -> String {
+    Uuid::now_v7().simple().to_string()
+}
+
 /// An access token as recorded.
 #[derive(Clone, Debug)]
 pub struct Access {
@@ -153,7 +160,7 @@ pub async fn insert_access_rows<'a>(tx: &mut Tx, rows: impl Iterator<Item = &'a 
     let sql = format!(
         "INSERT INTO identity_oidc_access_tokens (jti, grant_id, client_id, account_id, scope, userinfo_claims, created_at, expires_at)
          VALUES {}",
-        value_rows(1, rows.len(), 8)
+        tx.value_rows(1, rows.len(), 8)
     );
     on_tx!(tx, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -249,4 +256,16 @@ pub async fn purge(db: &Db, now: Timestamp) -> Result<u64> {
         n += on_db!(db, pool => sqlx::query(sql).bind(at).execute(pool).await.map(|r| r.rows_affected()))?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jtis_issued_one_after_another_sort_in_that_order_and_differ() {
+        let jtis: Vec<String> = (0..1000).map(|_| new_jti()).collect();
+        assert!(jtis.windows(2).all(|w| w[0] < w[1]), "not in issuance order");
+        assert!(jtis.iter().all(|j| j.len() == 32 && !j.starts_with(SELF_CONTAINED)));
+    }
 }
