@@ -10,10 +10,15 @@
 // model classes (one grant for one account, as after one consent, then one code per
 // authorization) and writes them, one a line, to CODES_FILE.
 //
-// Storage: a Map-based adapter. oidc-provider's default memory adapter is an LRU of 1,000
-// entries, which would evict the minted codes; like it, this one keeps nothing durable.
+// Storage (STORAGE): `map` (the default, what bench/run-identity measures), a Map-based
+// adapter: oidc-provider's default memory adapter is an LRU of 1,000 entries, which would evict
+// the minted codes; like it, this one keeps nothing durable. `sqlite`: every entry in a SQLite
+// file (DB_FILE) through node:sqlite, WAL and `synchronous = FULL`, so that a spent code stays
+// spent across a crash, as Publica's does (oidc-provider calls its adapter once per request,
+// so each exchange commits on its own).
 //
-// Env: PORT, ALG, CODES, CODES_FILE, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, RESOURCE.
+// Env: PORT, ALG, CODES, CODES_FILE, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, RESOURCE,
+// STORAGE, DB_FILE.
 
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -37,6 +42,7 @@ const CLIENT_ID = env('CLIENT_ID', 'bench-client');
 const CLIENT_SECRET = env('CLIENT_SECRET');
 const REDIRECT_URI = env('REDIRECT_URI', 'http://127.0.0.1:8400/callback');
 const RESOURCE = env('RESOURCE', 'https://api.bench.example/');
+const STORAGE = env('STORAGE', 'map');
 const ACCOUNT = randomUUID();
 const PAIRWISE_SALT = randomBytes(32);
 
@@ -117,6 +123,80 @@ class MapAdapter {
   }
 }
 
+/// The same in a SQLite file, committed durably by each call.
+async function sqliteAdapter(file) {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+  db.exec(`CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL, grant_id TEXT)`);
+  db.exec('CREATE INDEX IF NOT EXISTS entries_grant ON entries (grant_id)');
+  const put = db.prepare('INSERT OR REPLACE INTO entries (key, payload, expires_at, grant_id) VALUES (?, ?, ?, ?)');
+  const get = db.prepare('SELECT payload, expires_at FROM entries WHERE key = ?');
+  const remove = db.prepare('DELETE FROM entries WHERE key = ?');
+  const removeGrant = db.prepare('DELETE FROM entries WHERE grant_id = ?');
+  const consume = db.prepare("UPDATE entries SET payload = json_set(payload, '$.consumed', ?) WHERE key = ?");
+  const live = (key) => {
+    const row = get.get(key);
+    return row && row.expires_at > Date.now() ? JSON.parse(row.payload) : undefined;
+  };
+  class SqliteAdapter {
+    constructor(model) {
+      this.model = model;
+    }
+
+    key(id) {
+      return `${this.model}:${id}`;
+    }
+
+    async upsert(id, payload, expiresIn) {
+      const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
+      put.run(this.key(id), JSON.stringify(payload), expiresAt, payload.grantId ?? null);
+      if (this.model === 'Session' && payload.uid) {
+        put.run(`sessionUid:${payload.uid}`, JSON.stringify(id), expiresAt, null);
+      }
+      if (payload.userCode) put.run(`userCode:${payload.userCode}`, JSON.stringify(id), expiresAt, null);
+    }
+
+    async find(id) {
+      return live(this.key(id));
+    }
+
+    async findByUid(uid) {
+      const id = live(`sessionUid:${uid}`);
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async findByUserCode(userCode) {
+      const id = live(`userCode:${userCode}`);
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async consume(id) {
+      consume.run(Math.floor(Date.now() / 1000), this.key(id));
+    }
+
+    async destroy(id) {
+      remove.run(this.key(id));
+    }
+
+    async revokeByGrantId(grantId) {
+      removeGrant.run(grantId);
+    }
+  }
+  return { Adapter: SqliteAdapter, db };
+}
+
+let Adapter = MapAdapter;
+let storage;
+if (STORAGE === 'sqlite') {
+  storage = await sqliteAdapter(env('DB_FILE'));
+  Adapter = storage.Adapter;
+} else if (STORAGE !== 'map') {
+  console.error('error: STORAGE must be map or sqlite');
+  process.exit(2);
+}
+
 function signingKey(alg) {
   const { privateKey } = alg === 'ES256'
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -125,7 +205,7 @@ function signingKey(alg) {
 }
 
 const provider = new Provider(`http://127.0.0.1:${PORT}`, {
-  adapter: MapAdapter,
+  adapter: Adapter,
   clients: [{
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
@@ -205,7 +285,10 @@ if (CODES > 0) {
     console.error('error: CODES_FILE is required with CODES');
     process.exit(2);
   }
+  // Minted in one transaction: what is measured is the exchanges.
+  storage?.db.exec('BEGIN');
   const codes = await mint(CODES);
+  storage?.db.exec('COMMIT');
   writeFileSync(CODES_FILE, `${codes.join('\n')}\n`);
 }
 
