@@ -55,7 +55,10 @@ if (!['ES256', 'RS256'].includes(ALG)) {
 const entries = new Map();
 const grantMembers = new Map();
 
-class MapAdapter {
+/// What both storages share: keys by model and id, expiry, and the look-ups by session uid and
+/// user code (entries of their own naming the id). A storage provides `put(key, payload,
+/// expiresAt)` and `live(key)` (the payload, or undefined once expired), and the rest.
+class Entries {
   constructor(model) {
     this.model = model;
   }
@@ -65,8 +68,29 @@ class MapAdapter {
   }
 
   async upsert(id, payload, expiresIn) {
-    const key = this.key(id);
-    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity;
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
+    this.put(this.key(id), payload, expiresAt);
+    if (this.model === 'Session' && payload.uid) this.put(`sessionUid:${payload.uid}`, id, expiresAt);
+    if (payload.userCode) this.put(`userCode:${payload.userCode}`, id, expiresAt);
+  }
+
+  async find(id) {
+    return this.live(this.key(id));
+  }
+
+  async findByUid(uid) {
+    const id = this.live(`sessionUid:${uid}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async findByUserCode(userCode) {
+    const id = this.live(`userCode:${userCode}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+}
+
+class MapAdapter extends Entries {
+  put(key, payload, expiresAt) {
     entries.set(key, { payload, expiresAt });
     if (payload.grantId) {
       let members = grantMembers.get(payload.grantId);
@@ -76,15 +100,9 @@ class MapAdapter {
       }
       members.add(key);
     }
-    if (this.model === 'Session' && payload.uid) {
-      entries.set(`sessionUid:${payload.uid}`, { payload: id, expiresAt });
-    }
-    if (payload.userCode) {
-      entries.set(`userCode:${payload.userCode}`, { payload: id, expiresAt });
-    }
   }
 
-  static live(key) {
+  live(key) {
     const entry = entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) {
@@ -94,22 +112,8 @@ class MapAdapter {
     return entry.payload;
   }
 
-  async find(id) {
-    return MapAdapter.live(this.key(id));
-  }
-
-  async findByUid(uid) {
-    const id = MapAdapter.live(`sessionUid:${uid}`);
-    return id === undefined ? undefined : this.find(id);
-  }
-
-  async findByUserCode(userCode) {
-    const id = MapAdapter.live(`userCode:${userCode}`);
-    return id === undefined ? undefined : this.find(id);
-  }
-
   async consume(id) {
-    const payload = MapAdapter.live(this.key(id));
+    const payload = this.live(this.key(id));
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
@@ -136,40 +140,14 @@ async function sqliteAdapter(file) {
   const remove = db.prepare('DELETE FROM entries WHERE key = ?');
   const removeGrant = db.prepare('DELETE FROM entries WHERE grant_id = ?');
   const consume = db.prepare("UPDATE entries SET payload = json_set(payload, '$.consumed', ?) WHERE key = ?");
-  const live = (key) => {
-    const row = get.get(key);
-    return row && row.expires_at > Date.now() ? JSON.parse(row.payload) : undefined;
-  };
-  class SqliteAdapter {
-    constructor(model) {
-      this.model = model;
+  class SqliteAdapter extends Entries {
+    put(key, payload, expiresAt) {
+      put.run(key, JSON.stringify(payload), expiresAt, payload.grantId ?? null);
     }
 
-    key(id) {
-      return `${this.model}:${id}`;
-    }
-
-    async upsert(id, payload, expiresIn) {
-      const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
-      put.run(this.key(id), JSON.stringify(payload), expiresAt, payload.grantId ?? null);
-      if (this.model === 'Session' && payload.uid) {
-        put.run(`sessionUid:${payload.uid}`, JSON.stringify(id), expiresAt, null);
-      }
-      if (payload.userCode) put.run(`userCode:${payload.userCode}`, JSON.stringify(id), expiresAt, null);
-    }
-
-    async find(id) {
-      return live(this.key(id));
-    }
-
-    async findByUid(uid) {
-      const id = live(`sessionUid:${uid}`);
-      return id === undefined ? undefined : this.find(id);
-    }
-
-    async findByUserCode(userCode) {
-      const id = live(`userCode:${userCode}`);
-      return id === undefined ? undefined : this.find(id);
+    live(key) {
+      const row = get.get(key);
+      return row && row.expires_at > Date.now() ? JSON.parse(row.payload) : undefined;
     }
 
     async consume(id) {
