@@ -228,6 +228,17 @@ impl Kernel {
         services.get(&TypeId::of::<T>()).cloned().and_then(|s| s.downcast::<T>().ok())
     }
 
+    /// The service of type `T`, made by `make` and registered on first use; callers that race
+    /// all get the one registered first.
+    pub fn get_or_provide<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        if let Some(service) = self.get::<T>() {
+            return service;
+        }
+        let mut services = self.inner.services.write().unwrap_or_else(|e| e.into_inner());
+        let service = services.entry(TypeId::of::<T>()).or_insert_with(|| Arc::new(make())).clone();
+        service.downcast::<T>().unwrap_or_else(|_| unreachable!("services are keyed by their type"))
+    }
+
     /// The demo credentials, when this process seeded the demo.
     pub fn demo_credentials(&self) -> Option<serde_json::Value> {
         self.inner.demo.read().unwrap_or_else(|e| e.into_inner()).clone()

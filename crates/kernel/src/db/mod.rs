@@ -181,20 +181,8 @@ impl Db {
     /// its cache stale (written by another connection) and reads the pages again.
     pub fn dedicated(&self) -> Db {
         match self {
-            Db::Sqlite(pool) => Db::Sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(pool.options().get_acquire_timeout())
-                    .connect_lazy_with((*pool.connect_options()).clone()),
-            ),
-            Db::Postgres(pool) => Db::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(true)
-                    .acquire_timeout(pool.options().get_acquire_timeout())
-                    .connect_lazy_with((*pool.connect_options()).clone()),
-            ),
+            Db::Sqlite(pool) => Db::Sqlite(one_connection(pool, false)),
+            Db::Postgres(pool) => Db::Postgres(one_connection(pool, true)),
         }
     }
 
@@ -212,6 +200,15 @@ impl Db {
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
+}
+
+/// A pool of one connection with `pool`'s connect options and acquire timeout.
+fn one_connection<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, test_before_acquire: bool) -> sqlx::Pool<DB> {
+    sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(1)
+        .test_before_acquire(test_before_acquire)
+        .acquire_timeout(pool.options().get_acquire_timeout())
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 impl Tx {

@@ -77,3 +77,27 @@ async fn slow_handlers_time_out_and_panics_are_contained() {
     // The process goes on serving.
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// A service made on first use: callers racing from many tasks all get the one made first,
+/// and it is made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_made_on_first_use_is_made_once() {
+    struct Counted(usize);
+    let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let blocks: Vec<Arc<dyn Block>> = vec![Arc::new(Misbehaving)];
+    let apps = TestApp::each(&blocks).await;
+    let kernel = apps[0].kernel.clone();
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (kernel, made) = (kernel.clone(), made.clone());
+            tokio::spawn(async move {
+                kernel.get_or_provide(|| Counted(made.fetch_add(1, std::sync::atomic::Ordering::SeqCst))).0
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), 0, "every caller gets the first one made");
+    }
+    assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(kernel.get::<Counted>().is_some());
+}
