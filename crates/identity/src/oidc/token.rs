@@ -20,7 +20,7 @@ use super::client::{Client, GrantType};
 use super::error::{OAuthError, no_store};
 use super::request::Params;
 use super::store::clients::StoredClient;
-use super::store::spend::{Exchange, Outcome};
+use super::store::spend::{Exchange, NotSpent, Spent};
 use super::store::{self, Grant};
 use crate::service::Identity;
 
@@ -108,8 +108,7 @@ impl Identity {
         let verifier = params.get("code_verifier").map_err(OAuthError::invalid_request)?;
         let now = Timestamp::now();
         let jti = store::tokens::new_jti();
-        let may_refresh = client.offline_access && client.allows(GrantType::RefreshToken);
-        let refresh_token = may_refresh.then(random_token);
+        let refresh_token = client.may_refresh().then(random_token);
         let exchange = Exchange {
             code_hash: sha256(code.as_bytes()).to_vec(),
             client_id: client.client_id.clone(),
@@ -121,22 +120,17 @@ impl Identity {
             refresh: refresh_token.as_ref().map(|t| {
                 (sha256(t.as_bytes()).to_vec(), now.plus(time::Duration::days(self.config.refresh_token_days)))
             }),
-            outcome: Default::default(),
         };
         let (outcome, committed) = self.hot().exchange(self.kernel.db(), exchange).await?.outcome().await?;
-        let (code, with_refresh) = match outcome {
-            Outcome::Spent(code, with_refresh) => (code, with_refresh),
-            Outcome::Unknown => {
+        let Spent { code, with_refresh } = match outcome {
+            Ok(spent) => spent,
+            Err(not_spent) => {
                 committed.wait().await?;
-                return Err(OAuthError::invalid_grant("the code is unknown or has expired"));
-            }
-            Outcome::Refused(why) => {
-                committed.wait().await?;
-                return Err(OAuthError::invalid_grant(why));
-            }
-            Outcome::Replayed { grant_id, client_id } => {
-                committed.wait().await?;
-                return Err(self.code_replayed(grant_id, &client_id, now).await?);
+                return Err(match not_spent {
+                    NotSpent::Unknown => OAuthError::invalid_grant("the code is unknown or has expired"),
+                    NotSpent::Refused(why) => OAuthError::invalid_grant(why),
+                    NotSpent::Replayed { grant_id, client_id } => self.code_replayed(grant_id, &client_id, now).await?,
+                });
             }
         };
         // Signed while the batch commits; answered only once it has.
@@ -218,19 +212,16 @@ impl Identity {
     ) -> Result<Issued, OAuthError> {
         let jti = store::tokens::new_jti();
         let mut response = self.sign_tokens(client, account_id, grant, false, &jti, now).await?;
-        let access = store::tokens::Access {
+        let access = store::tokens::Access::of_grant(
             jti,
-            grant_id: Some(grant_id),
-            client_id: client.client_id.clone(),
-            account_id: Some(account_id),
-            scope: grant.scope(),
-            userinfo_claims: claims::named(grant.claims.as_ref(), Target::Userinfo),
-            created_at: now,
-            expires_at: now.plus(time::Duration::seconds(self.config.access_token_seconds)),
-            revoked_at: None,
-        };
-        let offline =
-            kept.has_scope("offline_access") && client.offline_access && client.allows(GrantType::RefreshToken);
+            grant_id,
+            client.client_id.clone(),
+            account_id,
+            grant,
+            now,
+            self.config.access_token_seconds,
+        );
+        let offline = kept.has_scope("offline_access") && client.may_refresh();
         let refresh = if offline {
             let token = random_token();
             let row = store::tokens::NewRefresh {

@@ -188,6 +188,10 @@ impl Client {
     pub fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
     }
+    /// Whether the client may be given refresh tokens (for grants with `offline_access`).
+    pub fn may_refresh(&self) -> bool {
+        self.offline_access && self.allows(GrantType::RefreshToken)
+    }
     /// The client's public keys.
     pub fn keys(&self) -> Vec<&Value> {
         self.jwks

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use publica_kernel::Kernel;
@@ -14,7 +14,7 @@ use publica_kernel::error::Result;
 use tokio::sync::oneshot;
 
 use super::clients::{self, StoredClient};
-use super::spend::{Exchange, ExchangeWriter, Outcome};
+use super::spend::{Exchange, ExchangeWriter, Outcome, Queued};
 
 /// How long a process may answer from a client as it read it. A change made through this
 /// process is seen at once; one made through another process sharing the database (or
@@ -30,7 +30,7 @@ pub struct Hot {
     clients: RwLock<HashMap<String, Cached>>,
     /// Bumped by every [`Hot::forget`], so that a read that raced a change is not cached.
     generation: AtomicU64,
-    exchanges: OnceLock<GroupCommit<Exchange>>,
+    exchanges: OnceLock<GroupCommit<Queued>>,
 }
 
 struct Cached {
@@ -38,26 +38,14 @@ struct Cached {
     read_at: Instant,
 }
 
-/// Serialises the first creation of a kernel's [`Hot`].
-static CREATING: Mutex<()> = Mutex::new(());
-
 impl Hot {
     /// The kernel's, created on first use.
     pub fn of(kernel: &Kernel) -> Arc<Hot> {
-        if let Some(hot) = kernel.get::<Hot>() {
-            return hot;
-        }
-        let _creating = CREATING.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(hot) = kernel.get::<Hot>() {
-                return hot;
-            }
-            kernel.provide(Hot {
-                clients: RwLock::new(HashMap::new()),
-                generation: AtomicU64::new(0),
-                exchanges: OnceLock::new(),
-            });
-        }
+        kernel.get_or_provide(|| Hot {
+            clients: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            exchanges: OnceLock::new(),
+        })
     }
 
     /// A client, from memory when read less than [`CLIENT_CACHE_TTL`] ago.
@@ -95,9 +83,8 @@ impl Hot {
     pub async fn exchange(&self, db: &Db, exchange: Exchange) -> Result<Pending> {
         let committer =
             self.exchanges.get_or_init(|| GroupCommit::spawn(db.clone(), MAX_BATCH, Arc::new(ExchangeWriter)));
-        let (found, outcome) = oneshot::channel();
-        *exchange.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
-        Ok(Pending { outcome, committed: committer.enqueue(exchange).await? })
+        let (queued, outcome) = Queued::new(exchange);
+        Ok(Pending { outcome, committed: committer.enqueue(queued).await? })
     }
 }
 

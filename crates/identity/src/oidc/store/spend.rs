@@ -21,10 +21,9 @@ use uuid::Uuid;
 use super::flow::Code;
 use super::tokens::{Access, NewRefresh, insert_access_rows, insert_refresh};
 use super::{Grant, from_json};
-use crate::oidc::claims::{self, Target};
 
-/// An exchange waiting for the committer: the code and what the request says of it, and what
-/// to record when it is good.
+/// A code exchange for the committer: the code and what the request says of it, and what to
+/// record when it is good.
 pub struct Exchange {
     pub code_hash: Vec<u8>,
     pub client_id: String,
@@ -37,23 +36,41 @@ pub struct Exchange {
     /// The hash of the refresh token to record, and until when, when the client may have one
     /// (it is recorded only if the grant has `offline_access`).
     pub refresh: Option<(Vec<u8>, Timestamp)>,
-    /// Where the committer tells what it found, before the commit (set by `Hot::exchange`).
-    pub outcome: Mutex<Option<oneshot::Sender<Outcome>>>,
 }
 
-impl Exchange {
+/// An exchange waiting for the committer, and where it tells what it found, before the commit.
+pub(super) struct Queued {
+    exchange: Exchange,
+    found: Mutex<Option<oneshot::Sender<Outcome>>>,
+}
+
+impl Queued {
+    pub(super) fn new(exchange: Exchange) -> (Queued, oneshot::Receiver<Outcome>) {
+        let (found, outcome) = oneshot::channel();
+        (Queued { exchange, found: Mutex::new(Some(found)) }, outcome)
+    }
+
     fn answer(&self, outcome: Outcome) {
-        if let Some(found) = self.outcome.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(found) = self.found.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = found.send(outcome);
         }
     }
 }
 
-/// What the committer found.
+/// What the committer found: the code spent now by this exchange, or why not.
+pub type Outcome = std::result::Result<Spent, NotSpent>;
+
+/// A code spent by its exchange, with its access token (and refresh token, when
+/// `with_refresh`) recorded.
 #[derive(Debug)]
-pub enum Outcome {
-    /// Spent now by this exchange; its access token (and refresh token, when `true`) recorded.
-    Spent(Box<Code>, bool),
+pub struct Spent {
+    pub code: Box<Code>,
+    pub with_refresh: bool,
+}
+
+/// Why an exchange spent nothing.
+#[derive(Debug)]
+pub enum NotSpent {
     /// Unknown (or expired and purged).
     Unknown,
     /// Spent before (or by another exchange in the same batch): the grant to revoke.
@@ -93,8 +110,8 @@ type SpentRow = (Vec<u8>, Uuid, String, Uuid, String, Option<String>, String, Ti
 pub(super) struct ExchangeWriter;
 
 #[async_trait::async_trait]
-impl BatchWriter<Exchange> for ExchangeWriter {
-    async fn write(&self, tx: &mut Tx, items: &[Exchange]) -> Result<()> {
+impl BatchWriter<Queued> for ExchangeWriter {
+    async fn write(&self, tx: &mut Tx, items: &[Queued]) -> Result<()> {
         let now = Timestamp::now();
         let sql = format!(
             "UPDATE identity_oidc_codes SET used_at = {} WHERE used_at IS NULL AND code_hash IN ({})
@@ -105,7 +122,7 @@ impl BatchWriter<Exchange> for ExchangeWriter {
         let rows: Vec<SpentRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(now);
             for item in items {
-                q = q.bind(&item.code_hash);
+                q = q.bind(&item.exchange.code_hash);
             }
             q.fetch_all(c).await
         })?;
@@ -118,44 +135,43 @@ impl BatchWriter<Exchange> for ExchangeWriter {
             );
         }
         let mut unspend: Vec<&[u8]> = Vec::new();
-        let mut missing: Vec<&Exchange> = Vec::new();
+        let mut missing: Vec<&Queued> = Vec::new();
         let mut access: Vec<Access> = Vec::new();
         let mut refresh: Vec<NewRefresh> = Vec::new();
         // Codes met earlier in this batch: the grant and client when that exchange spent it.
         let mut seen: HashMap<&[u8], Option<(Uuid, String)>> = HashMap::new();
-        for item in items {
+        for queued in items {
+            let item = &queued.exchange;
             if let Some(earlier) = seen.get(item.code_hash.as_slice()) {
-                item.answer(match earlier {
+                queued.answer(Err(match earlier {
                     Some((grant_id, client_id)) => {
-                        Outcome::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
+                        NotSpent::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
                     }
-                    None => Outcome::Refused("the code is being exchanged by another request"),
-                });
+                    None => NotSpent::Refused("the code is being exchanged by another request"),
+                }));
                 continue;
             }
             let Some(code) = spent.remove(&item.code_hash) else {
-                missing.push(item);
+                missing.push(queued);
                 continue;
             };
             if let Err(why) = check(&code, item) {
                 unspend.push(&item.code_hash);
                 seen.insert(&item.code_hash, None);
-                item.answer(Outcome::Refused(why));
+                queued.answer(Err(NotSpent::Refused(why)));
                 continue;
             }
             seen.insert(&item.code_hash, Some((code.grant_id, code.client_id.clone())));
-            access.push(Access {
-                jti: item.jti.clone(),
-                grant_id: Some(code.grant_id),
-                client_id: code.client_id.clone(),
-                account_id: Some(code.account_id),
-                scope: code.grant.scope(),
-                userinfo_claims: claims::named(code.grant.claims.as_ref(), Target::Userinfo),
-                created_at: item.now,
-                expires_at: item.now.plus(time::Duration::seconds(item.access_seconds)),
-                revoked_at: None,
-            });
-            let offline = match &item.refresh {
+            access.push(Access::of_grant(
+                item.jti.clone(),
+                code.grant_id,
+                code.client_id.clone(),
+                code.account_id,
+                &code.grant,
+                item.now,
+                item.access_seconds,
+            ));
+            let with_refresh = match &item.refresh {
                 Some((hash, expires_at)) if code.grant.has_scope("offline_access") => {
                     refresh.push(NewRefresh {
                         hash: hash.clone(),
@@ -170,7 +186,7 @@ impl BatchWriter<Exchange> for ExchangeWriter {
                 }
                 _ => false,
             };
-            item.answer(Outcome::Spent(Box::new(code), offline));
+            queued.answer(Ok(Spent { code: Box::new(code), with_refresh }));
         }
         if !unspend.is_empty() {
             let sql = format!(
@@ -194,18 +210,18 @@ impl BatchWriter<Exchange> for ExchangeWriter {
             let found: Vec<(Vec<u8>, Uuid, String)> = on_tx!(tx, c => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
                 for item in &missing {
-                    q = q.bind(&item.code_hash);
+                    q = q.bind(&item.exchange.code_hash);
                 }
                 q.fetch_all(c).await
             })?;
             let found: HashMap<Vec<u8>, (Uuid, String)> = found.into_iter().map(|(h, g, c)| (h, (g, c))).collect();
             for item in missing {
-                item.answer(match found.get(&item.code_hash) {
+                item.answer(Err(match found.get(&item.exchange.code_hash) {
                     Some((grant_id, client_id)) => {
-                        Outcome::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
+                        NotSpent::Replayed { grant_id: *grant_id, client_id: client_id.clone() }
                     }
-                    None => Outcome::Unknown,
-                });
+                    None => NotSpent::Unknown,
+                }));
             }
         }
         insert_access_rows(tx, access.iter()).await?;

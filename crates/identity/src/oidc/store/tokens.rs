@@ -147,6 +147,31 @@ pub struct Access {
     pub revoked_at: Option<Timestamp>,
 }
 
+impl Access {
+    /// The access token of a user's grant, issued `now` for `seconds`.
+    pub fn of_grant(
+        jti: String,
+        grant_id: Uuid,
+        client_id: String,
+        account_id: Uuid,
+        grant: &Grant,
+        now: Timestamp,
+        seconds: i64,
+    ) -> Access {
+        Access {
+            jti,
+            grant_id: Some(grant_id),
+            client_id,
+            account_id: Some(account_id),
+            scope: grant.scope(),
+            userinfo_claims: crate::oidc::claims::named(grant.claims.as_ref(), crate::oidc::claims::Target::Userinfo),
+            created_at: now,
+            expires_at: now.plus(time::Duration::seconds(seconds)),
+            revoked_at: None,
+        }
+    }
+}
+
 pub async fn insert_access(tx: &mut Tx, a: &Access) -> Result<()> {
     insert_access_rows(tx, std::iter::once(a)).await
 }
