@@ -10,12 +10,12 @@
 // model classes (one grant for one account, as after one consent, then one code per
 // authorization) and writes them, one a line, to CODES_FILE.
 //
-// Storage (STORAGE): `map` (the default, what bench/run-identity measures), a Map-based
-// adapter: oidc-provider's default memory adapter is an LRU of 1,000 entries, which would evict
-// the minted codes; like it, this one keeps nothing durable. `sqlite`: every entry in a SQLite
+// Storage (STORAGE): `sqlite`, what bench/run-identity judges against: every entry in a SQLite
 // file (DB_FILE) through node:sqlite, WAL and `synchronous = FULL`, so that a spent code stays
 // spent across a crash, as Publica's does (oidc-provider calls its adapter once per request,
-// so each exchange commits on its own).
+// so each exchange commits on its own). `map` (the default), a Map-based adapter that keeps
+// nothing durable, like oidc-provider's own development-only memory adapter (an LRU of 1,000
+// entries, which would evict the minted codes).
 //
 // Env: PORT, ALG, CODES, CODES_FILE, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, RESOURCE,
 // STORAGE, DB_FILE.
