@@ -192,7 +192,7 @@ async fn update(
     if let Some(field) = body.unknown.keys().next() {
         return Err(publica_kernel::error::Error::invalid(field.as_str(), "is not a field of a client").into());
     }
-    identity.update_client_with_resources(&by, &client_id, body.settings, body.resources.as_deref()).await?;
+    identity.update_client(&by, &client_id, body.settings, body.resources.as_deref()).await?;
     Ok(axum::Json(ClientBody { client: identity.managed_stored_client(&by, &client_id).await?.into() }))
 }
 

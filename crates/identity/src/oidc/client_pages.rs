@@ -359,7 +359,7 @@ pub(super) async fn update(
         Err(e) => return form_page(&pages, ctx, &staff, Some(id), form, vec![e]).await,
     };
     let resources = form.resources();
-    match pages.identity.update_client_with_resources(&manager(&staff), &id, settings, Some(&resources)).await {
+    match pages.identity.update_client(&manager(&staff), &id, settings, Some(&resources)).await {
         Ok(_) => Ok(Redirect::to("/identity/clients?done=updated").into_response()),
         Err(e) => {
             let errors = field_errors(&ctx, e)?;

@@ -165,13 +165,8 @@ impl Identity {
         store::clients::list(self.kernel.db(), if by.platform { None } else { by.org_id }).await
     }
 
-    /// Replace a client's settings.
-    pub async fn update_client(&self, by: &Manager, client_id: &str, settings: ClientSettings) -> Result<Client> {
-        self.update_client_with_resources(by, client_id, settings, None).await
-    }
-
     /// Replace a client's settings and, when given, its registered resources.
-    pub async fn update_client_with_resources(
+    pub async fn update_client(
         &self,
         by: &Manager,
         client_id: &str,
