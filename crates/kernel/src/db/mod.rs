@@ -135,6 +135,9 @@ impl Db {
                 // FULL: a commit is on disk before the request is answered.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // Temporary storage (a statement's journal, among others) in memory: as a file,
+                // one was created and deleted for most group-commit batches.
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
