@@ -7,6 +7,7 @@ use publica_kernel::{on_db, on_tx};
 use uuid::Uuid;
 
 use super::{Grant, from_json, json_text};
+use crate::oidc::claims::{self, Target};
 
 /// A refresh token as stored.
 #[derive(Clone, Debug)]
@@ -164,7 +165,7 @@ impl Access {
             client_id,
             account_id: Some(account_id),
             scope: grant.scope(),
-            userinfo_claims: crate::oidc::claims::named(grant.claims.as_ref(), crate::oidc::claims::Target::Userinfo),
+            userinfo_claims: claims::named(grant.claims.as_ref(), Target::Userinfo),
             created_at: now,
             expires_at: now.plus(time::Duration::seconds(seconds)),
             revoked_at: None,
