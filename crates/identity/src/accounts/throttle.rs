@@ -89,33 +89,28 @@ async fn lock<'k>(tx: &mut Tx, keys: &'k Keys, now: Timestamp) -> Result<Vec<((&
 }
 
 /// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
-/// many attempts are in flight as there are free failures left (then: a second); nothing is
-/// counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
-/// [`failed`].
+/// many attempts are in flight as there are free failures left (then: a second); nothing
+/// stays counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
+/// [`failed`]. The usual answer, yes, costs one statement; a refusal gives back what the
+/// other counters took and reads the waits.
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
+    let all = keys.all();
+    let at = store::ClaimAt { now, pending_since: now.plus(-PENDING_FOR), forget_before: now.plus(-FORGET_AFTER) };
+    let claimed = store::claim_all(db, &all, at).await?;
+    if claimed.len() == all.len() {
+        return Ok(Ok(()));
+    }
     let mut tx = db.begin().await?;
-    let mut updates = Vec::new();
-    let mut until: Option<Timestamp> = None;
-    for ((key, free), counter) in lock(&mut tx, keys, now).await? {
-        let in_flight = in_flight(&counter, now);
-        let failures = if counter.updated_at < now.plus(-FORGET_AFTER) { 0 } else { counter.failures };
-        let blocked = counter.blocked_until.filter(|b| *b > now).or_else(|| {
-            let room = (free - failures).max(1);
-            (in_flight >= room).then(|| now.plus(time::Duration::seconds(1)))
-        });
-        if let Some(blocked) = blocked {
-            until = Some(until.map_or(blocked, |u| u.max(blocked)));
-            continue;
+    let mut until = now.plus(time::Duration::seconds(1));
+    for ((key, _), counter) in lock(&mut tx, keys, now).await? {
+        if claimed.iter().any(|c| c == key) {
+            store::end_in_flight(&mut tx, key, at.pending_since, now).await?;
+        } else if let Some(blocked) = counter.blocked_until.filter(|b| *b > until) {
+            until = blocked;
         }
-        updates.push((key, in_flight + 1));
     }
-    if let Some(until) = until {
-        // Nothing counted: the transaction is dropped, rolling back.
-        return Ok(Err(until));
-    }
-    store::set_in_flight_all(&mut tx, &updates, now).await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(Err(until))
 }
 
 /// The attempt succeeded: it is no longer in flight, and the account-and-address run of
@@ -127,13 +122,10 @@ pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// [`succeeded`] inside the caller's transaction.
+/// [`succeeded`] inside the caller's transaction, in one statement.
 pub async fn succeeded_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
-    store::delete(tx, &keys.account_ip).await?;
-    if let Some(ip) = &keys.ip {
-        store::end_in_flight(tx, ip, now.plus(-PENDING_FOR), now).await?;
-    }
-    Ok(())
+    let names: Vec<&str> = keys.all().into_iter().map(|(key, _)| key).collect();
+    store::succeeded_all(tx, &names, &keys.account_ip, now.plus(-PENDING_FOR), now).await
 }
 
 /// The attempt failed: it is no longer in flight, and it counts as a failure on every counter,

@@ -498,6 +498,11 @@ async fn attempts_in_flight_are_bounded_and_only_failures_lead_to_waits() {
         let crowded = Keys::new("p20@example.org", Some("198.51.100.80"));
         let refused = throttle::claim(db, &crowded, now).await.expect("claim");
         assert!(refused.is_err(), "no more in flight than the address's free failures");
+        assert_eq!(
+            w.in_flight(&crowded.account_ip).await,
+            0,
+            "a refused attempt leaves nothing in flight on the counters that allowed it"
+        );
         for keys in &office {
             throttle::succeeded(db, keys, now).await.expect("succeeded");
         }
@@ -528,6 +533,13 @@ async fn attempts_in_flight_are_bounded_and_only_failures_lead_to_waits() {
         let much_later = now.plus(time::Duration::seconds(70));
         assert!(throttle::claim(db, &keys, much_later).await.expect("claim").is_ok());
         throttle::succeeded(db, &keys, much_later).await.expect("succeeded");
+        // A success ends the account-and-address run of failures and its wait, and its attempt
+        // is no longer in flight.
+        let (failures, until) = w.throttle_of(&keys.account_ip).await;
+        assert_eq!((failures, until), (0, None));
+        assert_eq!(w.in_flight(&keys.account_ip).await, 0);
+        assert!(throttle::claim(db, &keys, much_later).await.expect("claim").is_ok());
+        assert_eq!(w.in_flight(&keys.account_ip).await, 1);
     }
 }
 
@@ -537,6 +549,12 @@ impl World {
         on_db!(self.app.kernel.db(), pool => sqlx::query_as(
             "SELECT failures, blocked_until FROM identity_throttle WHERE key LIKE $1 ORDER BY updated_at DESC LIMIT 1")
             .bind(like).fetch_one(pool).await)
+        .expect("a counter")
+    }
+
+    async fn in_flight(&self, key: &str) -> i32 {
+        on_db!(self.app.kernel.db(), pool => sqlx::query_scalar("SELECT in_flight FROM identity_throttle WHERE key = $1")
+            .bind(key).fetch_one(pool).await)
         .expect("a counter")
     }
 

@@ -1,9 +1,9 @@
 //! Persistence of throttling counters: one row per key, updated under a row lock so that
 //! several processes count the same failures.
 
-use publica_kernel::db::{Timestamp, Tx};
+use publica_kernel::db::{Db, Timestamp, Tx};
 use publica_kernel::error::Result;
-use publica_kernel::on_tx;
+use publica_kernel::{on_db, on_tx};
 
 /// A counter as read under its lock.
 #[derive(Clone, Debug)]
@@ -53,25 +53,43 @@ pub async fn lock_all(tx: &mut Tx, keys: &[&str], now: Timestamp) -> Result<Vec<
         .collect()
 }
 
-/// Set the attempts in flight of several counters in one statement.
-pub async fn set_in_flight_all(tx: &mut Tx, counts: &[(&str, i32)], now: Timestamp) -> Result<()> {
-    if counts.is_empty() {
-        return Ok(());
-    }
-    let cases: String = (0..counts.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
-    let keys: Vec<String> = (0..counts.len()).map(|i| format!("${}", 2 * i + 2)).collect();
+/// When a claim is made: `now`; attempts in flight counted since `pending_since` (older ones
+/// ended without a word); failures counted since `forget_before`.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimAt {
+    pub now: Timestamp,
+    pub pending_since: Timestamp,
+    pub forget_before: Timestamp,
+}
+
+/// Claim one attempt in flight on each counter that allows it, in one statement, and return
+/// the keys claimed. A counter allows it when its wait is over and it has fewer attempts in
+/// flight than free failures left (`free` minus its failures), and always one. A counter that
+/// does not exist yet is made with the attempt in flight. Each row's decision is taken under
+/// its row lock by the upsert itself, so no transaction is needed: on PostgreSQL the
+/// `ON CONFLICT … WHERE` is evaluated on the latest version of the locked row, and SQLite
+/// writes one statement at a time.
+pub async fn claim_all(db: &Db, keys: &[(&str, i32)], at: ClaimAt) -> Result<Vec<String>> {
+    const T: &str = "identity_throttle";
+    let values: Vec<String> = (0..keys.len()).map(|i| format!("(${}, 0, $1, 1, $1)", 2 * i + 4)).collect();
+    let free: String = (0..keys.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 4, 2 * i + 5)).collect();
+    let in_flight = format!("(CASE WHEN {T}.in_flight_at >= $2 THEN {T}.in_flight ELSE 0 END)");
+    let failures = format!("(CASE WHEN {T}.updated_at < $3 THEN 0 ELSE {T}.failures END)");
     let sql = format!(
-        "UPDATE identity_throttle SET in_flight = CASE key{cases} END, in_flight_at = $1 WHERE key IN ({})",
-        keys.join(", ")
+        "INSERT INTO {T} (key, failures, updated_at, in_flight, in_flight_at) VALUES {}
+         ON CONFLICT (key) DO UPDATE SET in_flight = {in_flight} + 1, in_flight_at = $1
+         WHERE ({T}.blocked_until IS NULL OR {T}.blocked_until <= $1)
+           AND ({in_flight} <= 0 OR {in_flight} + {failures} < (CASE {T}.key{free} END))
+         RETURNING key",
+        values.join(", ")
     );
-    on_tx!(tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now);
-        for (key, n) in counts {
-            q = q.bind(*key).bind(*n);
+    Ok(on_db!(db, pool => {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(at.now).bind(at.pending_since).bind(at.forget_before);
+        for (key, free) in keys {
+            q = q.bind(*key).bind(*free);
         }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
-    Ok(())
+        q.fetch_all(pool).await
+    })?)
 }
 
 /// One attempt fewer in flight on a counter, in one statement: none when its count is older
@@ -103,8 +121,30 @@ pub async fn set_failed(
     Ok(())
 }
 
-pub async fn delete(tx: &mut Tx, key: &str) -> Result<()> {
-    on_tx!(tx, c => sqlx::query("DELETE FROM identity_throttle WHERE key = $1").bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+/// One attempt fewer in flight on each of `keys`, as [`end_in_flight`] does, and the run of
+/// failures of `clear` (one of them) over, its wait with it: in one statement.
+pub async fn succeeded_all(
+    tx: &mut Tx,
+    keys: &[&str],
+    clear: &str,
+    stale_before: Timestamp,
+    now: Timestamp,
+) -> Result<()> {
+    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE identity_throttle SET failures = CASE WHEN key = $3 THEN 0 ELSE failures END,
+         blocked_until = CASE WHEN key = $3 THEN NULL ELSE blocked_until END,
+         in_flight = CASE WHEN in_flight_at >= $1 AND in_flight > 0 THEN in_flight - 1 ELSE 0 END,
+         in_flight_at = $2 WHERE key IN ({})",
+        list.join(", ")
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(stale_before).bind(now).bind(clear);
+        for key in keys {
+            q = q.bind(*key);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
