@@ -89,10 +89,9 @@ async fn lock<'k>(tx: &mut Tx, keys: &'k Keys, now: Timestamp) -> Result<Vec<((&
 }
 
 /// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
-/// many attempts are in flight as there are free failures left (then: a second); nothing
-/// stays counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
-/// [`failed`]. The usual answer, yes, costs one statement; a refusal gives back what the
-/// other counters took and reads the waits.
+/// many attempts are in flight as there are free failures left (then: a second); nothing is
+/// counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
+/// [`failed`]. Either answer costs one statement that writes, and a refusal one that reads.
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
     let all = keys.all();
     let at = store::ClaimAt { now, pending_since: now.plus(-PENDING_FOR), forget_before: now.plus(-FORGET_AFTER) };
@@ -100,17 +99,18 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
     if claimed.len() == all.len() {
         return Ok(Ok(()));
     }
-    let mut tx = db.begin().await?;
-    let mut until = now.plus(time::Duration::seconds(1));
-    for ((key, _), counter) in lock(&mut tx, keys, now).await? {
-        if claimed.iter().any(|c| c == key) {
+    if !claimed.is_empty() {
+        // Another process took a counter's last room between the check and the claim
+        // (PostgreSQL only): what the others took is given back.
+        let mut tx = db.begin().await?;
+        for key in &claimed {
             store::end_in_flight(&mut tx, key, at.pending_since, now).await?;
-        } else if let Some(blocked) = counter.blocked_until.filter(|b| *b > until) {
-            until = blocked;
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
-    Ok(Err(until))
+    let names: Vec<&str> = all.iter().map(|(key, _)| *key).collect();
+    let waits = store::waits(db, &names).await?;
+    Ok(Err(waits.into_iter().flatten().fold(now.plus(time::Duration::seconds(1)), Timestamp::max)))
 }
 
 /// The attempt succeeded: it is no longer in flight, and the account-and-address run of

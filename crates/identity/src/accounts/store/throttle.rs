@@ -62,31 +62,51 @@ pub struct ClaimAt {
     pub forget_before: Timestamp,
 }
 
-/// Claim one attempt in flight on each counter that allows it, in one statement, and return
-/// the keys claimed. A counter allows it when its wait is over and it has fewer attempts in
-/// flight than free failures left (`free` minus its failures), and always one. A counter that
-/// does not exist yet is made with the attempt in flight. Each row's decision is taken under
-/// its row lock by the upsert itself, so no transaction is needed: on PostgreSQL the
-/// `ON CONFLICT … WHERE` is evaluated on the latest version of the locked row, and SQLite
-/// writes one statement at a time.
+/// Claim one attempt in flight on every counter, in one statement, if each allows it, and
+/// return the keys claimed: all of them, or none when one refuses. A counter allows it when
+/// its wait is over and it has fewer attempts in flight than free failures left (`free` minus
+/// its failures), and always one. A counter that does not exist yet is made with the attempt
+/// in flight. SQLite writes one statement at a time, so there all or none are claimed; on
+/// PostgreSQL each row's `ON CONFLICT … WHERE` is evaluated again on the latest version of
+/// the locked row, so a counter changed by another process since the statement's snapshot is
+/// never claimed beyond its room, and the keys returned may then be some of them.
 pub async fn claim_all(db: &Db, keys: &[(&str, i32)], at: ClaimAt) -> Result<Vec<String>> {
     const T: &str = "identity_throttle";
-    let values: Vec<String> = (0..keys.len()).map(|i| format!("(${}, 0, $1, 1, $1)", 2 * i + 4)).collect();
+    let names: Vec<String> = (0..keys.len()).map(|i| format!("${}", 2 * i + 4)).collect();
+    let values: Vec<String> = names.iter().map(|n| format!("({n})")).collect();
     let free: String = (0..keys.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 4, 2 * i + 5)).collect();
     let in_flight = format!("(CASE WHEN {T}.in_flight_at >= $2 THEN {T}.in_flight ELSE 0 END)");
     let failures = format!("(CASE WHEN {T}.updated_at < $3 THEN 0 ELSE {T}.failures END)");
+    let allows = format!(
+        "(({T}.blocked_until IS NULL OR {T}.blocked_until <= $1)
+          AND ({in_flight} <= 0 OR {in_flight} + {failures} < (CASE {T}.key{free} END)))"
+    );
     let sql = format!(
-        "INSERT INTO {T} (key, failures, updated_at, in_flight, in_flight_at) VALUES {}
-         ON CONFLICT (key) DO UPDATE SET in_flight = {in_flight} + 1, in_flight_at = $1
-         WHERE ({T}.blocked_until IS NULL OR {T}.blocked_until <= $1)
-           AND ({in_flight} <= 0 OR {in_flight} + {failures} < (CASE {T}.key{free} END))
+        "INSERT INTO {T} (key, failures, updated_at, in_flight, in_flight_at)
+         SELECT column1, 0, $1, 1, $1 FROM (VALUES {}) AS claimed
+         WHERE NOT EXISTS (SELECT 1 FROM {T} WHERE {T}.key IN ({}) AND NOT {allows})
+         ON CONFLICT (key) DO UPDATE SET in_flight = {in_flight} + 1, in_flight_at = $1 WHERE {allows}
          RETURNING key",
-        values.join(", ")
+        values.join(", "),
+        names.join(", ")
     );
     Ok(on_db!(db, pool => {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(at.now).bind(at.pending_since).bind(at.forget_before);
         for (key, free) in keys {
             q = q.bind(*key).bind(*free);
+        }
+        q.fetch_all(pool).await
+    })?)
+}
+
+/// The waits of counters (none for a counter that does not exist).
+pub async fn waits(db: &Db, keys: &[&str]) -> Result<Vec<Option<Timestamp>>> {
+    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 1)).collect();
+    let sql = format!("SELECT blocked_until FROM identity_throttle WHERE key IN ({})", list.join(", "));
+    Ok(on_db!(db, pool => {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+        for key in keys {
+            q = q.bind(*key);
         }
         q.fetch_all(pool).await
     })?)
