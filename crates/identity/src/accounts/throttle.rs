@@ -49,12 +49,17 @@ impl Keys {
         }
     }
 
+    /// Each counter's key with its free failures.
     fn all(&self) -> Vec<(&str, i32)> {
         let mut keys = vec![(self.account_ip.as_str(), ACCOUNT_IP_FREE)];
         if let Some(ip) = &self.ip {
             keys.push((ip.as_str(), IP_FREE));
         }
         keys
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.all().into_iter().map(|(key, _)| key).collect()
     }
 }
 
@@ -82,10 +87,8 @@ fn in_flight(counter: &store::Counter, now: Timestamp) -> i32 {
 /// The counters an attempt goes through, each with its free failures, read and held until the
 /// transaction ends.
 async fn lock<'k>(tx: &mut Tx, keys: &'k Keys, now: Timestamp) -> Result<Vec<((&'k str, i32), store::Counter)>> {
-    let keys = keys.all();
-    let names: Vec<&str> = keys.iter().map(|(key, _)| *key).collect();
-    let counters = store::lock_all(tx, &names, now).await?;
-    Ok(keys.into_iter().zip(counters).collect())
+    let counters = store::lock_all(tx, &keys.names(), now).await?;
+    Ok(keys.all().into_iter().zip(counters).collect())
 }
 
 /// Take an attempt: `Err(until)` when one of the counters says to wait until then, or when as
@@ -102,14 +105,12 @@ pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::
     if !claimed.is_empty() {
         // Another process took a counter's last room between the check and the claim
         // (PostgreSQL only): what the others took is given back.
+        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
         let mut tx = db.begin().await?;
-        for key in &claimed {
-            store::end_in_flight(&mut tx, key, at.pending_since, now).await?;
-        }
+        store::release_all(&mut tx, &claimed, None, at.pending_since, now).await?;
         tx.commit().await?;
     }
-    let names: Vec<&str> = all.iter().map(|(key, _)| *key).collect();
-    let waits = store::waits(db, &names).await?;
+    let waits = store::waits(db, &keys.names()).await?;
     Ok(Err(waits.into_iter().flatten().fold(now.plus(time::Duration::seconds(1)), Timestamp::max)))
 }
 
@@ -124,8 +125,7 @@ pub async fn succeeded(db: &Db, keys: &Keys, now: Timestamp) -> Result<()> {
 
 /// [`succeeded`] inside the caller's transaction, in one statement.
 pub async fn succeeded_in(tx: &mut Tx, keys: &Keys, now: Timestamp) -> Result<()> {
-    let names: Vec<&str> = keys.all().into_iter().map(|(key, _)| key).collect();
-    store::succeeded_all(tx, &names, &keys.account_ip, now.plus(-PENDING_FOR), now).await
+    store::release_all(tx, &keys.names(), Some(&keys.account_ip), now.plus(-PENDING_FOR), now).await
 }
 
 /// The attempt failed: it is no longer in flight, and it counts as a failure on every counter,

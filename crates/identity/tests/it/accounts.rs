@@ -557,7 +557,7 @@ impl World {
     async fn in_flight(&self, key: &str) -> i32 {
         on_db!(self.app.kernel.db(), pool => sqlx::query_scalar("SELECT in_flight FROM identity_throttle WHERE key = $1")
             .bind(key).fetch_optional(pool).await)
-        .expect("a counter")
+        .expect("read the counter")
         .unwrap_or(0)
     }
 

@@ -112,17 +112,6 @@ pub async fn waits(db: &Db, keys: &[&str]) -> Result<Vec<Option<Timestamp>>> {
     })?)
 }
 
-/// One attempt fewer in flight on a counter, in one statement: none when its count is older
-/// than `stale_before` (as reading it under [`lock_all`] and then setting the count would have it). A missing counter
-/// stays missing.
-pub async fn end_in_flight(tx: &mut Tx, key: &str, stale_before: Timestamp, now: Timestamp) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE identity_throttle SET in_flight = CASE WHEN in_flight_at >= $1 AND in_flight > 0 THEN in_flight - 1
-         ELSE 0 END, in_flight_at = $2 WHERE key = $3")
-        .bind(stale_before).bind(now).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// Write the failures and the attempts in flight of a counter (an attempt that ended in
 /// failure).
 pub async fn set_failed(
@@ -141,12 +130,14 @@ pub async fn set_failed(
     Ok(())
 }
 
-/// One attempt fewer in flight on each of `keys`, as [`end_in_flight`] does, and the run of
-/// failures of `clear` (one of them) over, its wait with it: in one statement.
-pub async fn succeeded_all(
+/// One attempt fewer in flight on each of `keys`, in one statement: none when a count is
+/// older than `stale_before` (as reading it under [`lock_all`] and then setting the count would
+/// have it); and the run of failures of `clear` (one of the keys, if any) over, its wait with
+/// it. A missing counter stays missing.
+pub async fn release_all(
     tx: &mut Tx,
     keys: &[&str],
-    clear: &str,
+    clear: Option<&str>,
     stale_before: Timestamp,
     now: Timestamp,
 ) -> Result<()> {
