@@ -206,7 +206,7 @@ impl Identity {
         if account.locked_at.is_some() {
             return Ok(FactorCheck::Locked);
         }
-        if let Err(until) = throttle::claim(db, &keys, now).await? {
+        if let Err(until) = throttle::claim(self.claims_db(), &keys, now).await? {
             let detail = serde_json::json!({ "outcome": "refused", "reason": "throttled", "until": until });
             self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
             return Ok(FactorCheck::Throttled(until));

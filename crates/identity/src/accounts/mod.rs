@@ -30,7 +30,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use publica_kernel::Kernel;
 use publica_kernel::audit::Actor;
-use publica_kernel::db::Timestamp;
+use publica_kernel::db::{Db, Timestamp};
 use publica_kernel::error::{Error, Result};
 use publica_kernel::jobs::JobHandler;
 use uuid::Uuid;
@@ -93,6 +93,12 @@ where
 }
 
 impl Identity {
+    /// Where the throttle claims attempts ([`throttle::claim`]): a connection of its own whose
+    /// commits do not wait for the disk ([`Db::unsynced`]), opened at the first claim.
+    pub(crate) fn claims_db(&self) -> &Db {
+        self.accounts.claims.get_or_init(|| self.kernel.db().unsynced())
+    }
+
     /// The person signed in to this browser (the `publica_id` cookie), if the session is
     /// current: not past its idle or absolute timeout. Counts as activity.
     pub async fn signed_in(&self, headers: &HeaderMap) -> Result<Option<SignedIn>> {
@@ -197,11 +203,13 @@ impl Identity {
 }
 
 /// Run-time state of accounts: the password hasher's pool, the notify service codes leave by,
-/// and the WebAuthn relying party (or why there is none).
+/// the WebAuthn relying party (or why there is none), and the connection the throttle claims
+/// attempts on.
 pub struct State {
     pub(crate) hasher: password::Hasher,
     pub(crate) channels: tokio::sync::OnceCell<notify::Channels>,
     pub(crate) webauthn: std::result::Result<webauthn_rs::Webauthn, String>,
+    claims: std::sync::OnceLock<Db>,
 }
 
 impl State {
@@ -210,7 +218,12 @@ impl State {
         if let Err(why) = &webauthn {
             tracing::warn!("security keys and passkeys are off: {why}");
         }
-        Ok(State { hasher: password::Hasher::new(), channels: tokio::sync::OnceCell::new(), webauthn })
+        Ok(State {
+            hasher: password::Hasher::new(),
+            channels: tokio::sync::OnceCell::new(),
+            webauthn,
+            claims: std::sync::OnceLock::new(),
+        })
     }
 }
 

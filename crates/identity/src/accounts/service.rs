@@ -318,7 +318,7 @@ impl Identity {
         let keys = Keys::new(&email, origin.ip.as_deref());
         let now = Timestamp::now();
         let found = store::account_for_sign_in(self.kernel.db(), &email).await?;
-        if let Err(until) = throttle::claim(self.kernel.db(), &keys, now).await? {
+        if let Err(until) = throttle::claim(self.claims_db(), &keys, now).await? {
             if let Some((account, _)) = &found {
                 let detail = serde_json::json!({ "outcome": "refused", "reason": "throttled", "until": until });
                 self.record_activity(account.id, "sign-in.password", detail, origin).await?;
@@ -490,7 +490,7 @@ impl Identity {
             ),
             None => None,
         };
-        if let Err(until) = throttle::claim(self.kernel.db(), &keys, now).await? {
+        if let Err(until) = throttle::claim(self.claims_db(), &keys, now).await? {
             return Err(Error::TooManyRequests(format!("too many failed attempts: try again after {until}")));
         }
         let check = self.check_code(account_id, CodePurpose::Recover, code).await?;

@@ -95,6 +95,11 @@ async fn lock<'k>(tx: &mut Tx, keys: &'k Keys, now: Timestamp) -> Result<Vec<((&
 /// many attempts are in flight as there are free failures left (then: a second); nothing is
 /// counted. `Ok` when the attempt may go ahead; it is in flight until [`succeeded`] or
 /// [`failed`]. Either answer costs one statement that writes, and a refusal one that reads.
+///
+/// `db` may be (and for sign-ins is) a [`Db::unsynced`] handle: an attempt in flight means
+/// nothing after a crash, and a claim that goes ahead ends in [`succeeded`] or [`failed`],
+/// whose ordinary commit makes the claim durable too before anything is answered; so the
+/// claim's own commit need not wait for the disk (one sync less per attempt).
 pub async fn claim(db: &Db, keys: &Keys, now: Timestamp) -> Result<std::result::Result<(), Timestamp>> {
     let all = keys.all();
     let at = store::ClaimAt { now, pending_since: now.plus(-PENDING_FOR), forget_before: now.plus(-FORGET_AFTER) };

@@ -189,6 +189,26 @@ impl Db {
         }
     }
 
+    /// A pool of one connection whose commits return before they reach the disk (SQLite's
+    /// `synchronous = NORMAL` in WAL mode, PostgreSQL's `synchronous_commit = off`), for
+    /// bookkeeping that means nothing after a crash, such as the attempts a throttle holds in
+    /// flight. Such a commit is never torn and never reordered: it is durable as soon as any
+    /// later ordinary commit of the same database is (SQLite syncs the whole log file,
+    /// PostgreSQL flushes its log up to that later commit). Nothing a request acknowledges may
+    /// rest on it alone. Keep the handle: each call opens a pool.
+    pub fn unsynced(&self) -> Db {
+        match self {
+            Db::Sqlite(pool) => {
+                let options = (*pool.connect_options()).clone().synchronous(SqliteSynchronous::Normal);
+                Db::Sqlite(one_connection_with(pool, options, false))
+            }
+            Db::Postgres(pool) => {
+                let options = (*pool.connect_options()).clone().options([("synchronous_commit", "off")]);
+                Db::Postgres(one_connection_with(pool, options, true))
+            }
+        }
+    }
+
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), DbError> {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
@@ -207,11 +227,20 @@ impl Db {
 
 /// A pool of one connection with `pool`'s connect options and acquire timeout.
 fn one_connection<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, test_before_acquire: bool) -> sqlx::Pool<DB> {
+    one_connection_with(pool, (*pool.connect_options()).clone(), test_before_acquire)
+}
+
+/// A pool of one connection with `options` and `pool`'s acquire timeout.
+fn one_connection_with<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    options: <DB::Connection as sqlx::Connection>::Options,
+    test_before_acquire: bool,
+) -> sqlx::Pool<DB> {
     sqlx::pool::PoolOptions::<DB>::new()
         .max_connections(1)
         .test_before_acquire(test_before_acquire)
         .acquire_timeout(pool.options().get_acquire_timeout())
-        .connect_lazy_with((*pool.connect_options()).clone())
+        .connect_lazy_with(options)
 }
 
 impl Tx {

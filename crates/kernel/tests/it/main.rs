@@ -7,3 +7,4 @@ mod jobs;
 mod keys;
 mod openapi;
 mod orgs;
+mod unsynced;

@@ -137,7 +137,7 @@ impl Identity {
             return Ok(Some(KeyCheck::Locked));
         }
         let keys = Keys::new(&account.email, origin.ip.as_deref());
-        if let Err(until) = throttle::claim(self.kernel.db(), &keys, Timestamp::now()).await? {
+        if let Err(until) = throttle::claim(self.claims_db(), &keys, Timestamp::now()).await? {
             let detail = serde_json::json!({ "outcome": "refused", "reason": "throttled", "until": until });
             self.record_activity(account.id, "sign-in.second-factor", detail, origin).await?;
             return Ok(Some(KeyCheck::Throttled(until)));
