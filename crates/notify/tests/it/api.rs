@@ -371,12 +371,7 @@ async fn letters_from_templates_and_uploads_reach_the_print_folder() {
         assert_eq!(response.status(), 200);
         let pdf = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"));
-        let day = std::fs::read_dir(app.data_dir().join("letters"))
-            .expect("letters folder")
-            .next()
-            .expect("a day")
-            .expect("entry")
-            .path();
+        let day = crate::print_day(app.data_dir());
         assert!(day.join(format!("{id}.pdf")).exists(), "the letter is in the print folder");
 
         use base64::Engine;

@@ -441,8 +441,7 @@ async fn without_a_domicile_a_letter_goes_to_the_printer_and_ten_days_later_it_i
         assert_eq!(element(&detail, "SEND_ANALOG_DOMICILE")["details"]["productType"], "AR");
 
         // The notice of receipt is a PDF in the print folder, addressed to the recipient.
-        let letters = app.data_dir().join("letters");
-        let day = std::fs::read_dir(&letters).expect("letters").next().expect("a day").expect("entry").path();
+        let day = crate::print_day(app.data_dir());
         let manifest = std::fs::read_to_string(day.join("manifest.jsonl")).expect("manifest");
         let line: Value = serde_json::from_str(manifest.lines().next().expect("a letter")).expect("json");
         assert_eq!(line["address"][0], "Luigia Verdi");
